@@ -1,0 +1,130 @@
+from django.contrib import admin
+from django.db.models import Count
+from solo.admin import SingletonModelAdmin
+
+from . import services
+from .mixins import client_ip
+from .models import AuditEvent, GovernanceSettings, Membership, Organization, Team
+
+
+class ReadOnlyAdminMixin:
+    """Shown to staff, changed only through the portal's services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Membership
+    fields = ["user", "role", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = [
+        "display_name",
+        "name",
+        "public_id",
+        "kind",
+        "status",
+        "member_count",
+        "user_seat_limit",
+        "device_seat_limit",
+        "created_at",
+    ]
+    list_filter = ["status", "kind", "org_type"]
+    search_fields = ["name", "display_name", "public_id", "primary_email", "created_by__email"]
+    readonly_fields = ["public_id", "kind", "parent", "status", "created_by", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["public_id", "display_name", "name", "org_type", "primary_email"]}),
+        ("Branding", {"fields": ["logo_url", "primary_color", "page_background_color"]}),
+        ("Metadata", {"fields": ["metadata"]}),
+        ("Seats", {"fields": ["user_seat_limit", "device_seat_limit"]}),
+        ("Lifecycle", {"fields": ["kind", "parent", "status", "created_by", "created_at"]}),
+    ]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(ordering="member_count", description="members")
+    def member_count(self, obj):
+        return obj.member_count
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Edits go through the same services as the portal, with an audit event."""
+        ip = client_ip(request)
+        data = form.cleaned_data
+        services.update_organization(
+            org=obj,
+            actor=request.user,
+            ip_address=ip,
+            **{f: data[f] for f in services.EDITABLE_FIELDS if f in data},
+        )
+        services.set_seat_limits(
+            org=obj,
+            actor=request.user,
+            ip_address=ip,
+            user_seat_limit=data["user_seat_limit"],
+            device_seat_limit=data["device_seat_limit"],
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "organization__name", "organization__display_name"]
+    list_select_related = ["user", "organization"]
+
+
+@admin.register(Team)
+class TeamAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "organization", "is_default", "created_at"]
+    list_filter = ["is_default"]
+    search_fields = ["name", "organization__name"]
+    list_select_related = ["organization"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "org_name", "action", "actor_email", "target", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["org_name", "org_public_id", "actor_email", "action", "target"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(GovernanceSettings)
+class GovernanceSettingsAdmin(SingletonModelAdmin):
+    fieldsets = [
+        (
+            "Registration",
+            {"fields": ["allow_self_registration", "auto_approve", "who_may_create"]},
+        ),
+        (
+            "Invitations",
+            {
+                "fields": [
+                    "invitation_lifetime_days",
+                    "resend_min_interval_seconds",
+                    "resend_max_per_day",
+                ]
+            },
+        ),
+        ("Default seat limits", {"fields": ["default_user_seat_limit", "default_device_seat_limit"]}),
+    ]

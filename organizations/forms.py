@@ -1,0 +1,134 @@
+"""Forms check the shape of input; the services check the rules and save."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import Organization
+from .validators import (
+    METADATA_MAX_LENGTH,
+    METADATA_MAX_PAIRS,
+    NAME_MAX_LENGTH,
+    validate_color,
+    validate_logo_url,
+    validate_org_name,
+)
+
+NAME_HELP = (
+    "Used in URLs and typed to find the organization: lowercase letters, digits, "
+    "_ and -, up to 50 characters. Suggested from the display name."
+)
+
+
+class OrganizationCreateForm(forms.Form):
+    display_name = forms.CharField(max_length=255, widget=forms.TextInput(attrs={"autofocus": True}))
+    name = forms.CharField(
+        max_length=NAME_MAX_LENGTH,
+        required=False,
+        validators=[validate_org_name],
+        help_text=NAME_HELP,
+        widget=forms.TextInput(
+            attrs={"data-name-from": "id_display_name", "autocapitalize": "none"}
+        ),
+    )
+    org_type = forms.ChoiceField(
+        label="Organization type",
+        choices=[("", "—")] + Organization.OrgType.choices,
+        required=False,
+    )
+    primary_email = forms.EmailField(required=False)
+
+
+class OrganizationSettingsForm(forms.Form):
+    display_name = forms.CharField(max_length=255)
+    name = forms.CharField(
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_org_name],
+        help_text=NAME_HELP + " Changing it changes every URL of the organization.",
+        widget=forms.TextInput(attrs={"autocapitalize": "none"}),
+    )
+    org_type = forms.ChoiceField(
+        label="Organization type",
+        choices=[("", "—")] + Organization.OrgType.choices,
+        required=False,
+    )
+    primary_email = forms.EmailField(required=False)
+    logo_url = forms.CharField(
+        label="Logo URL",
+        max_length=500,
+        required=False,
+        validators=[validate_logo_url],
+        help_text="An https:// address of an image.",
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    primary_color = forms.CharField(
+        max_length=7,
+        required=False,
+        validators=[validate_color],
+        help_text="#RRGGBB",
+        widget=forms.TextInput(attrs={"data-color-picker": "true", "placeholder": "#RRGGBB"}),
+    )
+    page_background_color = forms.CharField(
+        max_length=7,
+        required=False,
+        validators=[validate_color],
+        help_text="#RRGGBB",
+        widget=forms.TextInput(attrs={"data-color-picker": "true", "placeholder": "#RRGGBB"}),
+    )
+
+
+class MetadataRowForm(forms.Form):
+    key = forms.CharField(max_length=METADATA_MAX_LENGTH, required=False)
+    value = forms.CharField(max_length=METADATA_MAX_LENGTH, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("value") and not cleaned.get("key", "").strip():
+            self.add_error("key", ValidationError("Enter a key for this value.", code="key_empty"))
+        return cleaned
+
+
+class BaseMetadataFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            key = form.cleaned_data.get("key", "").strip()
+            if not key:
+                continue
+            if key in seen:
+                form.add_error("key", ValidationError("This key is used twice.", code="key_twice"))
+            seen.add(key)
+        if len(seen) > METADATA_MAX_PAIRS:
+            raise ValidationError(
+                "At most %(max)d metadata pairs are allowed.",
+                code="metadata_too_many",
+                params={"max": METADATA_MAX_PAIRS},
+            )
+
+    def to_dict(self) -> dict[str, str]:
+        """The rows as a dict, without deleted and empty rows."""
+        data = {}
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            key = form.cleaned_data.get("key", "").strip()
+            if key:
+                data[key] = form.cleaned_data.get("value", "")
+        return data
+
+
+MetadataFormSet = forms.formset_factory(
+    MetadataRowForm,
+    formset=BaseMetadataFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=METADATA_MAX_PAIRS + 1,
+    absolute_max=METADATA_MAX_PAIRS + 1,
+)
+
+
+def metadata_initial(metadata: dict) -> list[dict]:
+    return [{"key": key, "value": value} for key, value in metadata.items()]

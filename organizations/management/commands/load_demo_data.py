@@ -1,0 +1,96 @@
+"""Load the demo data `make run` shows; running it again changes nothing."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from organizations import services
+from organizations.models import Membership, Organization
+
+DEMO_PASSWORD = "orgportal-demo"
+
+USERS = [
+    # email, first name, last name, staff
+    ("admin@orgportal.test", "Pat", "Platform", True),
+    ("owner@acme.test", "Olivia", "Owner", False),
+    ("admin@acme.test", "Adam", "Admin", False),
+    ("member@acme.test", "Mia", "Member", False),
+    ("dev@acme.test", "Dev", "Eloper", False),
+    ("owner@globex.test", "Gus", "Globex", False),
+]
+
+ORGS = [
+    # name, display name, type, owner, colour, [(member, role)]
+    (
+        "acme",
+        "Acme Corporation",
+        "company",
+        "owner@acme.test",
+        "#1A73E8",
+        [
+            ("admin@acme.test", Membership.Role.ADMIN),
+            ("member@acme.test", Membership.Role.MEMBER),
+            ("dev@acme.test", Membership.Role.MEMBER),
+        ],
+    ),
+    ("acme-labs", "Acme Labs", "education", "owner@acme.test", "#0F9D58", []),
+    (
+        "globex",
+        "Globex Reseller",
+        "company",
+        "owner@globex.test",
+        "#DB4437",
+        [("member@acme.test", Membership.Role.MEMBER)],
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users and organizations (idempotent) and print the demo logins."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {email: self._user(email, first, last, staff) for email, first, last, staff in USERS}
+        for name, display_name, org_type, owner, colour, members in ORGS:
+            org = Organization.objects.filter(name=name).first()
+            if org is None:
+                org = services.create_organization(
+                    creator=users[owner],
+                    display_name=display_name,
+                    name=name,
+                    org_type=org_type,
+                    primary_email=owner,
+                )
+                services.update_organization(
+                    org=org,
+                    actor=users[owner],
+                    primary_color=colour,
+                    metadata={"region": "eu-west", "plan": "demo"},
+                )
+            for email, role in members:
+                if not org.memberships.filter(user=users[email]).exists():
+                    services.add_member(org=org, user=users[email], role=role, actor=users[owner])
+        self.stdout.write(self.style.SUCCESS("Demo data is loaded. Sign in at /accounts/login/ with:"))
+        self.stdout.write(f"  platform admin   admin@orgportal.test / {DEMO_PASSWORD}  (/admin/)")
+        self.stdout.write(f"  org owner        owner@acme.test / {DEMO_PASSWORD}  (/o/acme/)")
+        self.stdout.write(f"  org admin        admin@acme.test / {DEMO_PASSWORD}")
+        self.stdout.write(f"  org member       member@acme.test / {DEMO_PASSWORD}")
+
+    def _user(self, email, first_name, last_name, staff):
+        user, created = get_user_model().objects.get_or_create(
+            email=email,
+            defaults={
+                "first_name": first_name,
+                "last_name": last_name,
+                "is_staff": staff,
+                "is_superuser": staff,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user

@@ -1,0 +1,230 @@
+import json
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.crypto import get_random_string
+from solo.models import SingletonModel
+
+from .validators import (
+    NAME_MAX_LENGTH,
+    validate_color,
+    validate_logo_url,
+    validate_metadata,
+    validate_org_name,
+)
+
+PUBLIC_ID_PREFIX = "org_"
+PUBLIC_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def generate_public_id() -> str:
+    """`org_` and 16 random letters and digits, like Auth0's organization ids."""
+    return PUBLIC_ID_PREFIX + get_random_string(16, PUBLIC_ID_ALPHABET)
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        GROUP = "group", "Group"
+        CUSTOMER = "customer", "Customer"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending approval"
+        ACTIVE = "active", "Active"
+        REJECTED = "rejected", "Rejected"
+        SUSPENDED = "suspended", "Suspended"
+
+    class OrgType(models.TextChoices):
+        COMPANY = "company", "Company"
+        NON_PROFIT = "non_profit", "Non-profit"
+        EDUCATION = "education", "Education"
+        GOVERNMENT = "government", "Government"
+        OTHER = "other", "Other"
+
+    public_id = models.CharField(
+        "ID", max_length=24, unique=True, editable=False, default=generate_public_id
+    )
+    name = models.CharField(
+        max_length=NAME_MAX_LENGTH,
+        unique=True,
+        validators=[validate_org_name],
+        help_text="Used in URLs: lowercase letters, digits, _ and -.",
+        error_messages={"unique": "This name is taken. Choose another one."},
+    )
+    display_name = models.CharField(max_length=255)
+    org_type = models.CharField(
+        "organization type", max_length=20, choices=OrgType.choices, blank=True
+    )
+    primary_email = models.EmailField(blank=True)
+    logo_url = models.URLField(
+        "logo URL", max_length=500, blank=True, validators=[validate_logo_url]
+    )
+    primary_color = models.CharField(max_length=7, blank=True, validators=[validate_color])
+    page_background_color = models.CharField(
+        max_length=7, blank=True, validators=[validate_color]
+    )
+    metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STANDARD)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="created_organizations",
+        help_text="The initial owner: always an owner, cannot be removed or demoted.",
+    )
+    user_seat_limit = models.PositiveIntegerField(default=0)
+    device_seat_limit = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="standard", parent__isnull=True)
+                | (~Q(kind="standard") & Q(parent__isnull=False)),
+                name="org_parent_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField("joined", auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization.name} as {self.role}"
+
+    @property
+    def is_initial_owner(self) -> bool:
+        return self.user_id == self.organization.created_by_id
+
+
+class Team(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=100)
+    is_default = models.BooleanField(
+        default=False, help_text="Every new member joins the default team."
+    )
+    members = models.ManyToManyField(Membership, blank=True, related_name="teams")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="team_name_unique_in_org"),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(is_default=True),
+                name="one_default_team_per_org",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AuditEvent(models.Model):
+    """Who did what to which org, when and from where. Append-only; outlives its org."""
+
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    org_name = models.CharField("organization name", max_length=NAME_MAX_LENGTH)
+    org_public_id = models.CharField("organization ID", max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_email = models.EmailField(blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    target = models.CharField(max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at", "-id"])]
+
+    def __str__(self):
+        return f"{self.action} on {self.org_name} by {self.actor_email or 'system'}"
+
+    @property
+    def detail_json(self) -> str:
+        return json.dumps(self.detail, ensure_ascii=False, sort_keys=True)
+
+
+class GovernanceSettings(SingletonModel):
+    """The platform's one row of governance, edited by staff in Django admin."""
+
+    class WhoMayCreate(models.TextChoices):
+        ANY_VERIFIED = "any_verified", "Any user with a verified email"
+        BUSINESS = "business", "Business accounts only"
+        STAFF = "staff", "Platform staff only"
+
+    allow_self_registration = models.BooleanField(
+        default=True, help_text="Users may register organizations themselves."
+    )
+    auto_approve = models.BooleanField(
+        default=False,
+        help_text="Self-registered organizations are active at once instead of pending.",
+    )
+    who_may_create = models.CharField(
+        max_length=20, choices=WhoMayCreate.choices, default=WhoMayCreate.ANY_VERIFIED
+    )
+    invitation_lifetime_days = models.PositiveIntegerField(default=7)
+    default_user_seat_limit = models.PositiveIntegerField(
+        default=25, help_text="User seats of a new standard organization."
+    )
+    default_device_seat_limit = models.PositiveIntegerField(
+        default=10, help_text="Device seats of a new standard organization."
+    )
+    resend_min_interval_seconds = models.PositiveIntegerField(
+        default=60, help_text="Least time between two sends of one invitation."
+    )
+    resend_max_per_day = models.PositiveIntegerField(
+        default=5, help_text="Most sends of one invitation in 24 hours."
+    )
+
+    class Meta:
+        verbose_name = "governance settings"
+        verbose_name_plural = "governance settings"
+
+    def __str__(self):
+        return "Governance settings"

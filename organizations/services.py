@@ -1,0 +1,192 @@
+"""Business rules of organizations: one function per use case.
+
+Views, admin actions, tasks and commands call these; they never repeat a rule.
+"""
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from . import permissions, seats
+from .audit import record_event
+from .errors import NotAllowed, OrganizationError
+from .models import GovernanceSettings, Membership, Organization, Team
+from .validators import NAME_MAX_LENGTH
+
+DEFAULT_TEAM_NAME = "Everyone"
+
+EDITABLE_FIELDS = (
+    "display_name",
+    "name",
+    "org_type",
+    "primary_email",
+    "logo_url",
+    "primary_color",
+    "page_background_color",
+    "metadata",
+)
+
+
+def suggest_org_name(display_name: str) -> str:
+    """A valid `name` derived from a display name: `Acme Labs, Inc.` → `acme-labs-inc`."""
+    ascii_text = (
+        unicodedata.normalize("NFKD", display_name).encode("ascii", "ignore").decode("ascii")
+    )
+    slug = re.sub(r"[^a-z0-9_-]+", "-", ascii_text.lower()).strip("-_")
+    slug = re.sub(r"-{2,}", "-", slug)
+    return slug[:NAME_MAX_LENGTH].rstrip("-_")
+
+
+def _name_taken_error() -> ValidationError:
+    return ValidationError(
+        {"name": ValidationError("This name is taken. Choose another one.", code="name_taken")}
+    )
+
+
+def _save_validated(org: Organization) -> None:
+    """full_clean then save; a unique name lost to a concurrent request is `name_taken`."""
+    org.full_clean()
+    try:
+        with transaction.atomic():
+            org.save()
+    except IntegrityError as exc:
+        if Organization.objects.filter(name=org.name).exclude(pk=org.pk).exists():
+            raise _name_taken_error() from exc
+        raise
+
+
+@transaction.atomic
+def create_organization(
+    *,
+    creator,
+    display_name: str,
+    name: str = "",
+    org_type: str = "",
+    primary_email: str = "",
+    ip_address: str | None = None,
+) -> Organization:
+    """Create an active standard org owned by `creator`, with its default team."""
+    if not permissions.can_create_organization(creator):
+        raise NotAllowed(
+            "Verify your email address before you create an organization.",
+            code="email_unverified",
+        )
+    governance = GovernanceSettings.get_solo()
+    display_name = display_name.strip()
+    org = Organization(
+        display_name=display_name,
+        name=(name or suggest_org_name(display_name)).strip(),
+        org_type=org_type,
+        primary_email=primary_email,
+        kind=Organization.Kind.STANDARD,
+        status=Organization.Status.ACTIVE,
+        created_by=creator,
+        user_seat_limit=governance.default_user_seat_limit,
+        device_seat_limit=governance.default_device_seat_limit,
+    )
+    _save_validated(org)
+    membership = Membership.objects.create(
+        organization=org, user=creator, role=Membership.Role.OWNER
+    )
+    team = Team.objects.create(organization=org, name=DEFAULT_TEAM_NAME, is_default=True)
+    team.members.add(membership)
+    record_event(
+        org=org,
+        actor=creator,
+        action="org.create",
+        target=org.name,
+        detail={"display_name": org.display_name, "status": org.status},
+        ip_address=ip_address,
+    )
+    return org
+
+
+@transaction.atomic
+def update_organization(
+    *, org: Organization, actor, ip_address: str | None = None, **changes
+) -> Organization:
+    """Apply `changes` to the editable fields of `org`; every field but the id may change."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    changed = {}
+    for field, value in changes.items():
+        old = getattr(org, field)
+        if old != value:
+            changed[field] = {"from": old, "to": value}
+            setattr(org, field, value)
+    if not changed:
+        return org
+    _save_validated(org)
+    record_event(
+        org=org,
+        actor=actor,
+        action="org.edit",
+        target=org.name,
+        detail={"changed": changed},
+        ip_address=ip_address,
+    )
+    return org
+
+
+@transaction.atomic
+def set_seat_limits(
+    *,
+    org: Organization,
+    actor,
+    user_seat_limit: int,
+    device_seat_limit: int,
+    ip_address: str | None = None,
+) -> Organization:
+    """Platform staff (later: billing) set an org's seat limits."""
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    changed = {}
+    for field, value in (
+        ("user_seat_limit", user_seat_limit),
+        ("device_seat_limit", device_seat_limit),
+    ):
+        if getattr(org, field) != value:
+            changed[field] = {"from": getattr(org, field), "to": value}
+            setattr(org, field, value)
+    if changed:
+        org.save(update_fields=[*changed, "updated_at"])
+        record_event(
+            org=org,
+            actor=actor,
+            action="org.seat_limits",
+            target=org.name,
+            detail={"changed": changed},
+            ip_address=ip_address,
+        )
+    return org
+
+
+@transaction.atomic
+def add_member(
+    *,
+    org: Organization,
+    user,
+    role: str = Membership.Role.MEMBER,
+    actor=None,
+    ip_address: str | None = None,
+) -> Membership:
+    """Make `user` a member of `org` with `role`, taking a user seat; joins the default team."""
+    seats.take_user_seat(org)
+    if Membership.objects.filter(organization=org, user=user).exists():
+        raise OrganizationError(f"{user.email} is already a member.", code="already_member")
+    membership = Membership.objects.create(organization=org, user=user, role=role)
+    default_team = org.teams.filter(is_default=True).first()
+    if default_team is not None:
+        default_team.members.add(membership)
+    record_event(
+        org=org,
+        actor=actor,
+        action="member.add",
+        target=user.email,
+        detail={"role": role},
+        ip_address=ip_address,
+    )
+    return membership

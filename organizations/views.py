@@ -1,0 +1,153 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.views.generic import FormView, ListView, TemplateView
+
+from . import selectors, services
+from .errors import NotAllowed
+from .forms import (
+    MetadataFormSet,
+    OrganizationCreateForm,
+    OrganizationSettingsForm,
+    metadata_initial,
+)
+from .mixins import OrgAccessMixin, client_ip
+from .permissions import Action, can_create_organization
+from .seats import user_seat_usage
+
+
+class HomeView(TemplateView):
+    """The landing page; signed-in users go straight to their organizations."""
+
+    template_name = "home.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("organizations:list")
+        return super().get(request, *args, **kwargs)
+
+
+class OrganizationListView(LoginRequiredMixin, ListView):
+    """"Your organizations", with the empty state for users in none."""
+
+    template_name = "organizations/organization_list.html"
+    context_object_name = "memberships"
+    paginate_by = settings.ORGPORTAL_PAGE_SIZE
+
+    def get_queryset(self):
+        return selectors.memberships_for_user(self.request.user)
+
+
+class OrganizationCreateView(LoginRequiredMixin, FormView):
+    template_name = "organizations/organization_create.html"
+    form_class = OrganizationCreateForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_create_organization(request.user):
+            messages.warning(
+                request,
+                "Verify your email address before you create an organization. "
+                "Use the link we emailed you, or send it again below.",
+            )
+            return redirect("account_email")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            org = services.create_organization(
+                creator=self.request.user,
+                ip_address=client_ip(self.request),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        except NotAllowed as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Organization “{org.display_name}” created.")
+        return redirect("organizations:dashboard", org_name=org.name)
+
+
+class OrganizationDashboardView(OrgAccessMixin, TemplateView):
+    template_name = "organizations/organization_dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        count = selectors.member_count(self.org)
+        context.update(
+            member_count=count,
+            user_seats=user_seat_usage(self.org, member_count=count),
+            teams=selectors.teams_with_counts(self.org),
+        )
+        return context
+
+
+class OrganizationSettingsView(OrgAccessMixin, TemplateView):
+    required_action = Action.EDIT
+    template_name = "organizations/organization_settings.html"
+
+    def get_forms(self):
+        org = self.org
+        data = self.request.POST if self.request.method == "POST" else None
+        form = OrganizationSettingsForm(
+            data,
+            initial={
+                "display_name": org.display_name,
+                "name": org.name,
+                "org_type": org.org_type,
+                "primary_email": org.primary_email,
+                "logo_url": org.logo_url,
+                "primary_color": org.primary_color,
+                "page_background_color": org.page_background_color,
+            },
+        )
+        formset = MetadataFormSet(
+            data, initial=metadata_initial(org.metadata), prefix="metadata"
+        )
+        return form, formset
+
+    def get(self, request, *args, **kwargs):
+        form, formset = self.get_forms()
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    def post(self, request, *args, **kwargs):
+        form, formset = self.get_forms()
+        if form.is_valid() and formset.is_valid():
+            try:
+                org = services.update_organization(
+                    org=self.org,
+                    actor=request.user,
+                    ip_address=client_ip(request),
+                    metadata=formset.to_dict(),
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                self._add_service_errors(form, exc)
+            else:
+                messages.success(request, "Organization settings saved.")
+                return redirect("organizations:settings", org_name=org.name)
+        return self.render_to_response(self.get_context_data(form=form, formset=formset))
+
+    @staticmethod
+    def _add_service_errors(form, exc: ValidationError) -> None:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+        for field, field_errors in errors.items():
+            if field in form.fields:
+                form.add_error(field, field_errors)
+            elif field == "metadata":
+                form.add_error(None, [f"Metadata: {message}" for message in field_errors])
+            else:
+                form.add_error(None, field_errors)
+
+
+class AuditLogView(OrgAccessMixin, ListView):
+    required_action = Action.VIEW_AUDIT
+    template_name = "organizations/audit_log.html"
+    context_object_name = "events"
+    paginate_by = settings.ORGPORTAL_PAGE_SIZE
+
+    def get_queryset(self):
+        return selectors.audit_events_for(self.org)
