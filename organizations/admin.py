@@ -126,5 +126,8 @@ class GovernanceSettingsAdmin(SingletonModelAdmin):
                 ]
             },
         ),
-        ("Default seat limits", {"fields": ["default_user_seat_limit", "default_device_seat_limit"]}),
+        (
+            "Default seat limits",
+            {"fields": ["default_user_seat_limit", "default_device_seat_limit"]},
+        ),
     ]

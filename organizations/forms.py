@@ -13,6 +13,8 @@ from .validators import (
     validate_org_name,
 )
 
+ORG_TYPE_CHOICES = [("", "—"), *Organization.OrgType.choices]
+
 NAME_HELP = (
     "Used in URLs and typed to find the organization: lowercase letters, digits, "
     "_ and -, up to 50 characters. Suggested from the display name."
@@ -20,7 +22,9 @@ NAME_HELP = (
 
 
 class OrganizationCreateForm(forms.Form):
-    display_name = forms.CharField(max_length=255, widget=forms.TextInput(attrs={"autofocus": True}))
+    display_name = forms.CharField(
+        max_length=255, widget=forms.TextInput(attrs={"autofocus": True})
+    )
     name = forms.CharField(
         max_length=NAME_MAX_LENGTH,
         required=False,
@@ -32,7 +36,7 @@ class OrganizationCreateForm(forms.Form):
     )
     org_type = forms.ChoiceField(
         label="Organization type",
-        choices=[("", "—")] + Organization.OrgType.choices,
+        choices=ORG_TYPE_CHOICES,
         required=False,
     )
     primary_email = forms.EmailField(required=False)
@@ -48,7 +52,7 @@ class OrganizationSettingsForm(forms.Form):
     )
     org_type = forms.ChoiceField(
         label="Organization type",
-        choices=[("", "—")] + Organization.OrgType.choices,
+        choices=ORG_TYPE_CHOICES,
         required=False,
     )
     primary_email = forms.EmailField(required=False)

@@ -57,13 +57,11 @@ class Organization(models.Model):
         "organization type", max_length=20, choices=OrgType.choices, blank=True
     )
     primary_email = models.EmailField(blank=True)
-    logo_url = models.URLField(
+    logo_url = models.CharField(
         "logo URL", max_length=500, blank=True, validators=[validate_logo_url]
     )
     primary_color = models.CharField(max_length=7, blank=True, validators=[validate_color])
-    page_background_color = models.CharField(
-        max_length=7, blank=True, validators=[validate_color]
-    )
+    page_background_color = models.CharField(max_length=7, blank=True, validators=[validate_color])
     metadata = models.JSONField(default=dict, blank=True, validators=[validate_metadata])
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STANDARD)
     parent = models.ForeignKey(
@@ -140,7 +138,9 @@ class Team(models.Model):
     class Meta:
         ordering = ["-is_default", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="team_name_unique_in_org"),
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="team_name_unique_in_org"
+            ),
             models.UniqueConstraint(
                 fields=["organization"],
                 condition=Q(is_default=True),

@@ -58,9 +58,7 @@ class OrgPermissions:
 
 def has_verified_email(user) -> bool:
     """Whether the user's primary address (their login) has been verified."""
-    return EmailAddress.objects.filter(
-        user=user, email__iexact=user.email, verified=True
-    ).exists()
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
 def can_create_organization(user) -> bool:

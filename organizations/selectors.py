@@ -52,5 +52,3 @@ def member_count(org: Organization) -> int:
 def audit_events_for(org: Organization) -> QuerySet[AuditEvent]:
     """The org's audit log, newest first."""
     return AuditEvent.objects.filter(organization=org).select_related("actor")
-
-

@@ -30,7 +30,7 @@ class HomeView(TemplateView):
 
 
 class OrganizationListView(LoginRequiredMixin, ListView):
-    """"Your organizations", with the empty state for users in none."""
+    """ "Your organizations", with the empty state for users in none."""
 
     template_name = "organizations/organization_list.html"
     context_object_name = "memberships"
@@ -104,9 +104,7 @@ class OrganizationSettingsView(OrgAccessMixin, TemplateView):
                 "page_background_color": org.page_background_color,
             },
         )
-        formset = MetadataFormSet(
-            data, initial=metadata_initial(org.metadata), prefix="metadata"
-        )
+        formset = MetadataFormSet(data, initial=metadata_initial(org.metadata), prefix="metadata")
         return form, formset
 
     def get(self, request, *args, **kwargs):

@@ -51,7 +51,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        users = {email: self._user(email, first, last, staff) for email, first, last, staff in USERS}
+        users = {
+            email: self._user(email, first, last, staff) for email, first, last, staff in USERS
+        }
         for name, display_name, org_type, owner, colour, members in ORGS:
             org = Organization.objects.filter(name=name).first()
             if org is None:
@@ -71,7 +73,9 @@ class Command(BaseCommand):
             for email, role in members:
                 if not org.memberships.filter(user=users[email]).exists():
                     services.add_member(org=org, user=users[email], role=role, actor=users[owner])
-        self.stdout.write(self.style.SUCCESS("Demo data is loaded. Sign in at /accounts/login/ with:"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data is loaded. Sign in at /accounts/login/ with:")
+        )
         self.stdout.write(f"  platform admin   admin@orgportal.test / {DEMO_PASSWORD}  (/admin/)")
         self.stdout.write(f"  org owner        owner@acme.test / {DEMO_PASSWORD}  (/o/acme/)")
         self.stdout.write(f"  org admin        admin@acme.test / {DEMO_PASSWORD}")

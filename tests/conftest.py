@@ -1,0 +1,84 @@
+import os
+
+import pytest
+from django.db import connection
+
+from config.celery_app import app as celery_app
+from organizations.models import Membership
+
+from .factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
+
+
+def _skip_reason(marker_name: str) -> str | None:
+    if marker_name == "needs_postgres" and connection.vendor != "postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://… (row locks are proven only there)"
+    if marker_name == "needs_redis" and not os.environ.get("REDIS_URL"):
+        return "needs Redis and a Celery worker: set REDIS_URL=redis://…"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker in ("needs_postgres", "needs_redis"):
+            if item.get_closest_marker(marker):
+                reason = _skip_reason(marker)
+                if reason:
+                    item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    """Tests run tasks in-process unless a test starts a real worker itself."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(email="owner@example.com")
+
+
+@pytest.fixture
+def org(owner):
+    return OrganizationFactory(created_by=owner, name="acme", display_name="Acme Corporation")
+
+
+@pytest.fixture
+def admin_user(org):
+    return MembershipFactory(organization=org, role=Membership.Role.ADMIN).user
+
+
+@pytest.fixture
+def member_user(org):
+    return MembershipFactory(organization=org, role=Membership.Role.MEMBER).user
+
+
+@pytest.fixture
+def outsider(db):
+    """A verified user who belongs to another org only."""
+    user = UserFactory()
+    OrganizationFactory(created_by=user)
+    return user
+
+
+@pytest.fixture
+def client_for(client):
+    """`client_for(user)`: the test client signed in as `user`."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

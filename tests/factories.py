@@ -1,0 +1,76 @@
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+
+from organizations import services
+from organizations.models import AuditEvent, Membership, Organization, Team
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user whose email address is verified, as after sign-up and confirmation."""
+
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create:
+            EmailAddress.objects.create(
+                user=obj, email=obj.email, primary=True, verified=extracted is not False
+            )
+            obj.save()
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    """An active standard org created the way users create one: through the service."""
+
+    class Meta:
+        model = Organization
+
+    display_name = factory.Sequence(lambda n: f"Organization {n}")
+    name = factory.Sequence(lambda n: f"org-{n}")
+    created_by = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, created_by, display_name, name, **kwargs):
+        org = services.create_organization(creator=created_by, display_name=display_name, name=name)
+        if kwargs:
+            Organization.objects.filter(pk=org.pk).update(**kwargs)
+            org.refresh_from_db()
+        return org
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.MEMBER
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    organization = factory.SubFactory(OrganizationFactory)
+    org_name = factory.SelfAttribute("organization.name")
+    org_public_id = factory.SelfAttribute("organization.public_id")
+    action = "org.edit"
+    actor_email = "someone@example.com"

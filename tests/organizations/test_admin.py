@@ -1,0 +1,97 @@
+import pytest
+from django.urls import reverse
+
+from organizations.models import AuditEvent, GovernanceSettings
+
+from ..factories import OrganizationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    return client
+
+
+def test_admin_lists_models(staff_client, org):
+    for model in ("organization", "membership", "team", "auditevent"):
+        response = staff_client.get(reverse(f"admin:organizations_{model}_changelist"))
+        assert response.status_code == 200, model
+    assert (
+        staff_client.get(reverse("admin:organizations_governancesettings_change")).status_code
+        == 200
+    )
+
+
+def test_audit_events_are_read_only_even_for_superusers(staff_client, org):
+    event = AuditEvent.objects.get(organization=org)
+    assert staff_client.get(reverse("admin:organizations_auditevent_add")).status_code == 403
+    assert (
+        staff_client.get(
+            reverse("admin:organizations_auditevent_delete", args=[event.pk])
+        ).status_code
+        == 403
+    )
+    response = staff_client.post(
+        reverse("admin:organizations_auditevent_change", args=[event.pk]), {"action": "forged"}
+    )
+    assert response.status_code == 403
+    event.refresh_from_db()
+    assert event.action == "org.create"
+    changelist = staff_client.get(reverse("admin:organizations_auditevent_changelist"))
+    assert b"org.create" in changelist.content
+    assert b"delete_selected" not in changelist.content
+
+
+def test_admin_org_change_goes_through_the_service(staff_client, org):
+    url = reverse("admin:organizations_organization_change", args=[org.pk])
+    response = staff_client.post(
+        url,
+        {
+            "display_name": "Acme (edited by staff)",
+            "name": "acme",
+            "org_type": "",
+            "primary_email": "",
+            "logo_url": "",
+            "primary_color": "",
+            "page_background_color": "",
+            "metadata": "{}",
+            "user_seat_limit": "100",
+            "device_seat_limit": "20",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    org.refresh_from_db()
+    assert org.display_name == "Acme (edited by staff)"
+    assert org.user_seat_limit == 100 and org.device_seat_limit == 20
+    actions = set(AuditEvent.objects.filter(organization=org).values_list("action", flat=True))
+    assert {"org.edit", "org.seat_limits"} <= actions
+
+
+def test_governance_default_seat_limits_apply_to_new_orgs(staff_client):
+    response = staff_client.post(
+        reverse("admin:organizations_governancesettings_change"),
+        {
+            "allow_self_registration": "on",
+            "who_may_create": "any_verified",
+            "invitation_lifetime_days": "7",
+            "resend_min_interval_seconds": "60",
+            "resend_max_per_day": "5",
+            "default_user_seat_limit": "3",
+            "default_device_seat_limit": "4",
+        },
+    )
+    assert response.status_code == 302
+    assert GovernanceSettings.get_solo().default_user_seat_limit == 3
+    org = OrganizationFactory()
+    assert (org.user_seat_limit, org.device_seat_limit) == (3, 4)
+
+
+def test_non_staff_cannot_reach_admin(client, owner):
+    client.force_login(owner)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
