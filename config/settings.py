@@ -41,7 +41,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "solo",
     "accounts",
+    "notifications",
     "organizations",
+    "invitations",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +124,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The sweep re-queues outbox emails left unsent for over 5 minutes and runs the
+# ORGPORTAL_SWEEP_HOOKS (expiring invitations). `manage.py sweep_outbox` does the same.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {
+        "task": "notifications.tasks.sweep_outbox",
+        "schedule": env.float("ORGPORTAL_SWEEP_INTERVAL_SECONDS", default=60.0),
+    },
+}
 
 # --- Email --------------------------------------------------------------------------
 
@@ -148,7 +158,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "organizations:list"
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# The invitations app extends the portal's adapter: an invitation link proves its address.
+ACCOUNT_ADAPTER = "invitations.adapters.InvitationAccountAdapter"
+ACCOUNT_FORMS = {"signup": "invitations.forms.InvitationSignupForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -231,3 +243,5 @@ LOGGING = {
 # --- Product --------------------------------------------------------------------------
 
 ORGPORTAL_PAGE_SIZE = 25
+# Run by the periodic sweep after the outbox is re-queued; each returns a count.
+ORGPORTAL_SWEEP_HOOKS = ["invitations.services.expire_invitations"]

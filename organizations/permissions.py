@@ -19,13 +19,33 @@ class Action:
     VIEW = "org.view"
     EDIT = "org.edit"
     VIEW_AUDIT = "audit.view"
+    INVITE = "member.invite"
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.OWNER: frozenset({Action.VIEW, Action.EDIT, Action.VIEW_AUDIT}),
-    Role.ADMIN: frozenset({Action.VIEW, Action.EDIT, Action.VIEW_AUDIT}),
+    Role.OWNER: frozenset({Action.VIEW, Action.EDIT, Action.VIEW_AUDIT, Action.INVITE}),
+    Role.ADMIN: frozenset({Action.VIEW, Action.EDIT, Action.VIEW_AUDIT, Action.INVITE}),
     Role.MEMBER: frozenset({Action.VIEW}),
 }
+
+# Roles a member may hand out by invitation: only owners invite (or promote) owners.
+GRANTABLE_ROLES: dict[str, tuple[str, ...]] = {
+    Role.OWNER: (Role.OWNER, Role.ADMIN, Role.MEMBER),
+    Role.ADMIN: (Role.ADMIN, Role.MEMBER),
+    Role.MEMBER: (),
+}
+
+
+def grantable_roles(membership: Membership | None) -> tuple[str, ...]:
+    """The roles the holder of `membership` may invite people to; owners alone grant owner."""
+    if membership is None or not membership_allows(membership, Action.INVITE):
+        return ()
+    return GRANTABLE_ROLES.get(membership.role, ())
+
+
+def can_invite_role(membership: Membership | None, role: str) -> bool:
+    """Whether the holder of `membership` may invite someone as `role` (or resend, revoke)."""
+    return role in grantable_roles(membership)
 
 
 def role_allows(role: str, action: str) -> bool:
@@ -55,6 +75,10 @@ class OrgPermissions:
     def view_audit(self) -> bool:
         return self.allows(Action.VIEW_AUDIT)
 
+    @property
+    def invite(self) -> bool:
+        return self.allows(Action.INVITE)
+
 
 def has_verified_email(user) -> bool:
     """Whether the user's primary address (their login) has been verified."""
@@ -64,3 +88,29 @@ def has_verified_email(user) -> bool:
 def can_create_organization(user) -> bool:
     """Creating an org needs a signed-in user whose email address is verified."""
     return bool(user.is_authenticated and user.is_active and has_verified_email(user))
+
+
+def owns_verified_email(user, email: str) -> bool:
+    """Whether `email` is one of the user's verified addresses."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+    )
+
+
+def can_accept_invitation(user, invited_email: str) -> bool:
+    """Only a signed-in user whose verified address is the invited one may accept."""
+    return owns_verified_email(user, invited_email)
+
+
+def org_invite_blocked_reason(org) -> str | None:
+    """Why `org` cannot invite anyone right now, or None when it can."""
+    if org.is_active:
+        return None
+    if org.status == org.Status.PENDING:
+        return (
+            f"{org.display_name} is waiting for approval by the platform admins. "
+            "You can invite people once it is approved."
+        )
+    return f"{org.display_name} is {org.get_status_display().lower()}: it cannot invite anyone."

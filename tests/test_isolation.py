@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .factories import AuditEventFactory, OrganizationFactory, UserFactory
+from .factories import AuditEventFactory, InvitationFactory, OrganizationFactory, UserFactory
 
 PROJECT_APPS = ("organizations", "accounts", "invitations", "billing")
 
@@ -38,20 +38,27 @@ def project_patterns_with_parameters():
 def foreign_kwargs(foreign):
     """Kwargs naming objects of the foreign org, per URL name."""
     org_name = foreign["org"].name if foreign["org"] else ""
+    invitation_pk = foreign["invitation"].pk if foreign["invitation"] else 0
     return {
         "organizations:dashboard": {"org_name": org_name},
         "organizations:settings": {"org_name": org_name},
         "organizations:audit": {"org_name": org_name},
+        "invitations:list": {"org_name": org_name},
+        "invitations:create": {"org_name": org_name},
+        "invitations:resend": {"org_name": org_name, "pk": invitation_pk},
+        "invitations:revoke": {"org_name": org_name, "pk": invitation_pk},
+        # A token is the capability itself: an outsider's best try is a forged one.
+        "invitations:link": {"token": "forged-" + "x" * 36},
     }
 
 
-ISOLATION_CASES = frozenset(foreign_kwargs({"org": None, "event": None}))
+ISOLATION_CASES = frozenset(foreign_kwargs({"org": None, "event": None, "invitation": None}))
 
 
 def db_snapshot():
     """Every row of our apps, as values, to prove a request changed nothing."""
     snapshot = {}
-    for label in ("organizations", "accounts"):
+    for label in ("organizations", "accounts", "invitations", "notifications"):
         for model in apps.get_app_config(label).get_models():
             snapshot[model._meta.label] = sorted(map(repr, model.objects.order_by("pk").values()))
     return snapshot
@@ -74,10 +81,22 @@ def test_foreign_org_urls_answer_404_and_change_nothing(client, url_name, method
     me = UserFactory()
     OrganizationFactory(created_by=me)
     foreign_org = OrganizationFactory()
-    foreign = {"org": foreign_org, "event": AuditEventFactory(organization=foreign_org)}
+    foreign = {
+        "org": foreign_org,
+        "event": AuditEventFactory(organization=foreign_org),
+        "invitation": InvitationFactory(organization=foreign_org),
+    }
     client.force_login(me)
     url = reverse(url_name, kwargs=foreign_kwargs(foreign)[url_name])
     before = db_snapshot()
-    response = getattr(client, method)(url, {"display_name": "hijacked", "name": "hijacked"})
+    response = getattr(client, method)(
+        url,
+        {
+            "display_name": "hijacked",
+            "name": "hijacked",
+            "emails": "x@example.com",
+            "role": "owner",
+        },
+    )
     assert response.status_code == 404
     assert db_snapshot() == before
