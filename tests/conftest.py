@@ -82,3 +82,18 @@ def client_for(client):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """allauth keeps its rate limits in the cache: each test starts with none used.
+
+    A local-memory cache, even when REDIS_URL is set, so clearing it never touches the
+    Redis database the broker shares.
+    """
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    cache.clear()
