@@ -324,7 +324,9 @@ def revoke_invitation(
 ) -> Invitation:
     """Revoke an open invitation: its link dies and its seat is free again."""
     invitation = (
-        Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=invitation.pk)
     )
     if invitation.status not in Invitation.OPEN_STATUSES:
         raise InvitationError(
@@ -395,9 +397,7 @@ def _lock_usable(token: str) -> tuple[Organization, Invitation]:
     if found is None:
         raise InvitationInvalid()
     pool = seats.lock_pool(found.organization)
-    invitation = (
-        Invitation.objects.select_for_update().select_related("invited_by").get(pk=found.pk)
-    )
+    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
     if not (token_matches(token, invitation.token_hash) and invitation.is_usable):
         raise InvitationInvalid()
     if not pool.is_active:

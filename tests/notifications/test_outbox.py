@@ -1,6 +1,5 @@
 """The outbox: recorded in the caller's transaction, sent once, retried, swept."""
 
-import socket
 import time
 from datetime import timedelta
 from unittest import mock
@@ -161,53 +160,6 @@ def test_allauth_emails_go_through_the_outbox(client, django_capture_on_commit_c
 # --- a dead broker ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def stalled_broker():
-    """A port that accepts connections and never answers: a hung Redis."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(16)
-        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
-
-
-@pytest.fixture(params=["refused", "stalled"])
-def dead_broker(request):
-    """Celery pointed at a broker that is down (refused) or hung (stalled); `restore()` ends it."""
-    url = "redis://127.0.0.1:1/0"
-    if request.param == "stalled":
-        url = request.getfixturevalue("stalled_broker")
-    conf = celery_app.conf
-    saved = (
-        conf.broker_url,
-        conf.task_always_eager,
-        celery_app._pool,
-        celery_app.amqp._producer_pool,
-    )
-
-    def restore():
-        if celery_app.amqp._producer_pool is not None:
-            celery_app.amqp._producer_pool.force_close_all()
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
-        (
-            conf.broker_url,
-            conf.task_always_eager,
-            celery_app._pool,
-            celery_app.amqp._producer_pool,
-        ) = saved
-
-    # The app caches its connection and producer pools for the old URL: drop both.
-    conf.broker_url = url
-    conf.task_always_eager = False
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    try:
-        yield restore
-    finally:
-        if conf.broker_url == url:
-            restore()
-
-
 def test_with_the_broker_down_the_invite_answers_quickly_and_the_sweep_delivers_later(
     dead_broker, client_for, org, owner, django_capture_on_commit_callbacks
 ):
@@ -226,7 +178,7 @@ def test_with_the_broker_down_the_invite_answers_quickly_and_the_sweep_delivers_
     assert (row.status, row.attempts) == ("queued", 0)
     assert Invitation.objects.get().status == "pending"
 
-    dead_broker()  # the broker is back
+    dead_broker.restore()  # the broker is back
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
         assert services.sweep()["requeued_emails"] == 1
     (message,) = mail.outbox
