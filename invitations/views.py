@@ -13,7 +13,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
-from organizations import permissions
+from organizations import permissions, ratelimits
 from organizations.errors import OrganizationError
 from organizations.mixins import OrgAccessMixin, client_ip
 from organizations.permissions import Action
@@ -24,6 +24,10 @@ from .errors import InvitationInvalid, WrongAccount
 from .forms import InviteForm
 
 NO_REFERRER = "no-referrer"
+# Invite requests per inviter and hour (each takes up to 50 addresses); resends have
+# their own per-invitation limits in the governance settings.
+INVITE_REQUEST_LIMIT = 30
+INVITE_REQUEST_PERIOD = 3600
 
 
 # --- the org's side: invite, list, resend, revoke ---------------------------------------
@@ -71,6 +75,15 @@ class InvitationCreateView(OrgAccessMixin, FormView):
         return context
 
     def form_valid(self, form):
+        if not ratelimits.allow(
+            f"invite-send:{self.request.user.pk}",
+            limit=INVITE_REQUEST_LIMIT,
+            period=INVITE_REQUEST_PERIOD,
+        ):
+            form.add_error(
+                None, "You have sent many invitations in a short time. Try again in an hour."
+            )
+            return self.form_invalid(form)
         data = form.cleaned_data
         results = services.invite_members(
             org=self.org,

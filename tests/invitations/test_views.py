@@ -289,6 +289,21 @@ def test_invite_page_limits_addresses(client_for, org, owner):
     assert not Invitation.objects.exists()
 
 
+def test_invite_requests_are_rate_limited(client_for, org, owner, monkeypatch):
+    from invitations import views
+
+    monkeypatch.setattr(views, "INVITE_REQUEST_LIMIT", 2)
+    client = client_for(owner)
+    url = reverse("invitations:create", args=[org.name])
+    for i in range(2):
+        response = client.post(url, {"emails": f"a{i}@example.com", "role": "member"})
+        assert response.status_code == 302
+    response = client.post(url, {"emails": "a9@example.com", "role": "member"})
+    assert response.status_code == 200
+    assert "Try again in an hour" in response.content.decode()
+    assert Invitation.objects.count() == 2
+
+
 def test_admins_are_not_offered_the_owner_role(client_for, org, admin_user):
     client = client_for(admin_user)
     url = reverse("invitations:create", args=[org.name])
