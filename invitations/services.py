@@ -251,12 +251,17 @@ def invite_members(
                 ip_address=ip_address,
             )
         except AlreadyInvited as exc:
-            results.append(InviteResult(email, "already_invited", exc.message, exc.invitation))
-        except seats.SeatLimitExceeded as exc:
-            results.append(InviteResult(email, "no_seat", exc.message))
+            sent = exc.invitation.send_count
+            message = f"Already invited (sent {sent} time{'s' if sent != 1 else ''})."
+            results.append(InviteResult(email, "already_invited", message, exc.invitation))
+        except AlreadyMember:
+            results.append(InviteResult(email, "already_member", "Already a member."))
+        except InvalidAddress:
+            results.append(InviteResult(email, "invalid_address", "Not a valid email address."))
+        except seats.SeatLimitExceeded:
+            results.append(InviteResult(email, "no_seat", "No user seat left."))
         except OrganizationError as exc:
-            outcome = "invalid_address" if isinstance(exc, InvalidAddress) else exc.code
-            results.append(InviteResult(email, outcome, exc.message))
+            results.append(InviteResult(email, exc.code, exc.message))
         else:
             results.append(InviteResult(email, "invited", "Invitation sent.", invitation))
     return results

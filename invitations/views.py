@@ -283,11 +283,7 @@ class InvitationAcceptView(NoReferrerMixin, View):
                 f"{org.display_name}.",
             )
             return redirect(f"{reverse('account_login')}?{query}")
-        messages.info(
-            request,
-            f"Create your account to join {org.display_name}. "
-            "The invitation link proved your address: no confirmation email needed.",
-        )
+        # The sign-up page itself shows the invitation (InvitationSignupForm).
         return redirect("account_signup")
 
     def wrong_account(self, request):

@@ -267,7 +267,7 @@ def test_invite_page_invites_several_addresses(client_for, org, owner, member_us
         ("nope", "invalid_address"),
     ]
     content = response.content.decode()
-    assert "Resend" in content and "already a member" in content
+    assert "Resend" in content and "Already a member." in content
 
 
 def test_invite_page_all_invited_redirects_to_the_list(client_for, org, owner):
