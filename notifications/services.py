@@ -8,6 +8,7 @@ down, a worker died) are queued again.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -106,18 +107,32 @@ def queue_message(message: EmailMessage, *, template: str = "") -> list[OutboxEm
     ]
 
 
-def enqueue(email_id: int) -> bool:
+# After a failed publish, this process stops trying for a while: a request that queues
+# many emails (a bulk invite) must not wait on a dead broker once per email.
+BROKER_BACKOFF_SECONDS = 30.0
+_broker_down_until = 0.0
+
+
+def enqueue(email_id: int, *, force: bool = False) -> bool:
     """Hand one row to Celery; a broker that is down leaves the row for the sweep.
 
-    The broker timeouts in settings bound how long this may block a request.
+    The broker timeouts in settings bound how long one try may block (about two
+    seconds); after a failure the next tries in this process are skipped for
+    `BROKER_BACKOFF_SECONDS` unless `force` (the sweep) says otherwise.
     """
+    global _broker_down_until
     from .tasks import send_outbox_email
 
+    if not force and time.monotonic() < _broker_down_until:
+        logger.warning("broker was down moments ago; outbox email %s waits for the sweep", email_id)
+        return False
     try:
         send_outbox_email.apply_async(args=[email_id])
     except Exception:
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         logger.exception("could not queue outbox email %s; the sweep will retry it", email_id)
         return False
+    _broker_down_until = 0.0
     return True
 
 
@@ -181,7 +196,7 @@ def requeue_stale_emails(*, older_than: timedelta = STALE_AFTER) -> int:
     )
     queued = 0
     for email_id in ids:
-        if not enqueue(email_id):
+        if not enqueue(email_id, force=True):
             break  # the broker is still down: the next sweep tries again
         queued += 1
     return queued

@@ -29,6 +29,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _broker_assumed_up(monkeypatch):
+    """A failed publish in one test must not make the next tests skip the broker."""
+    monkeypatch.setattr("notifications.services._broker_down_until", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery():
     """Tests run tasks in-process unless a test starts a real worker itself."""
     previous = celery_app.conf.task_always_eager
