@@ -85,6 +85,11 @@ class InvitationSignupForm(SignupForm):
         token = session.current_token(request)
         if self.invitation is None or token is None:
             return user
+        if not (user.first_name or user.last_name):
+            # The inviter's spelling of the name is a better start than none.
+            user.first_name = self.invitation.first_name
+            user.last_name = self.invitation.last_name
+            user.save(update_fields=["first_name", "last_name"])
         try:
             membership = services.accept_invitation(
                 token=token, user=user, ip_address=client_ip(request)

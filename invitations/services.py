@@ -358,7 +358,12 @@ def revoke_invitation(
 def revoke_pending_invitations_for(
     *, org: Organization, email: str, actor, ip_address: str | None = None
 ) -> int:
-    """Revoke every open invitation of `email` to `org` (when that member is removed)."""
+    """Revoke every open invitation of `email` to `org` (when that member is removed).
+
+    The member-removal service lives in organizations, which never imports this app:
+    it revokes through the reverse relation instead (`org.invitations.filter(email__iexact=
+    ..., status__in=["pending", "expired"])`, same statuses as `Invitation.OPEN_STATUSES`).
+    """
     invitations = list(
         Invitation.objects.select_for_update().filter(
             organization=org,

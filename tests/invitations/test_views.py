@@ -124,7 +124,9 @@ def test_login_next_must_stay_on_this_site(client, org):
 def test_signed_out_without_an_account_signs_up_verified_and_joins(
     client, org, owner, django_capture_on_commit_callbacks
 ):
-    invitation, token = invitation_with_token(organization=org, email="fresh@example.com")
+    invitation, token = invitation_with_token(
+        organization=org, email="fresh@example.com", first_name="Fran", last_name="Fresh"
+    )
     open_link(client, token)
     response = client.get(ACCEPT)
     assert response.url == reverse("account_signup")
@@ -141,6 +143,7 @@ def test_signed_out_without_an_account_signs_up_verified_and_joins(
     assert response.status_code == 302
     assert response.url == reverse("organizations:dashboard", args=[org.name])
     user = get_user_model().objects.get(email="fresh@example.com")
+    assert user.get_full_name() == "Fran Fresh"
     assert EmailAddress.objects.get(user=user).verified
     assert Membership.objects.get(organization=org, user=user).role == "member"
     invitation.refresh_from_db()
