@@ -64,6 +64,17 @@ def test_invite_stores_only_the_hash_and_emails_the_link(invite, org, owner):
     )
 
 
+def test_invitation_email_text_is_not_html_escaped(invite, org, owner):
+    Organization.objects.filter(pk=org.pk).update(display_name="O'Brien & Sons")
+    owner.first_name, owner.last_name = "Dara", "O'Neil"
+    owner.save()
+    invite()
+    (message,) = mail.outbox
+    assert message.subject == "Dara O'Neil invited you to join O'Brien & Sons on Orgportal"
+    assert "O'Brien & Sons" in message.body
+    assert "O&#x27;Brien &amp; Sons" in message.alternatives[0][0]
+
+
 def test_invitation_email_shows_the_logo(invite, org):
     Organization.objects.filter(pk=org.pk).update(logo_url="https://cdn.example.com/acme.png")
     invite()
