@@ -7,13 +7,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format migrate demo worker check-deploy clean
+.PHONY: help install run test lint format migrate demo worker check-deploy clean
 
 help:
 	@echo "make run      set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test     the whole test suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)"
 	@echo "make worker   a Celery worker with beat, against REDIS_URL"
-	@echo "make lint     ruff"
+	@echo "make lint     ruff (check and format --check); make format fixes what it can"
+	@echo "make check-deploy   Django's deployment checks with production-like settings"
+	@echo "make migrate / make demo   apply migrations / load the demo data"
+	@echo "make clean    remove the virtualenv and build leftovers"
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -37,7 +40,8 @@ run: demo
 
 worker: install
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker."; exit 1; }
-	$(BIN)/celery -A config worker --beat --loglevel=INFO
+	mkdir -p var
+	$(BIN)/celery -A config worker --beat --schedule var/celerybeat-schedule --loglevel=INFO
 
 test: install
 	$(BIN)/python -m pytest

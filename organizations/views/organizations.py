@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView, ListView, TemplateView
 
-from .. import permissions, selectors, services
+from .. import permissions, ratelimits, selectors, services
 from ..errors import NotAllowed
 from ..forms import (
     MetadataFormSet,
@@ -64,6 +64,17 @@ class OrganizationCreateView(LoginRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
+        if not ratelimits.allow(
+            f"org-create:{self.request.user.pk}",
+            limit=ratelimits.ORG_CREATE_LIMIT,
+            period=ratelimits.ORG_CREATE_PERIOD,
+        ):
+            form.add_error(
+                None,
+                "You have created several organizations in a short time. "
+                "Please try again in an hour.",
+            )
+            return self.form_invalid(form)
         try:
             org = services.create_organization(
                 creator=self.request.user,

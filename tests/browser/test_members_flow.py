@@ -1,9 +1,7 @@
 """An owner promotes a member to admin; the admin removes another member, whose open
 session loses access to the org at once."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -11,44 +9,19 @@ from organizations.models import Membership
 
 from ..factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}")
-    # Playwright's sync API runs an asyncio loop in this thread; Django's ORM calls made
-    # by the test itself are synchronous, so the async-safety check is off meanwhile.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
 
 @pytest.fixture
-def signed_in(chromium, live_server, transactional_db):
-    """`signed_in(user)`: a page in a browser of its own, signed in through the login form."""
+def signed_in(browser, live_server, transactional_db):
+    """`signed_in(user)`: a page in a browser context of its own (one person's browser),
+    signed in through the login form. Uses the `browser` fixture of tests/browser/conftest.py."""
     contexts = []
 
     def sign_in(user):
-        context = chromium.new_context(base_url=live_server.url)
+        context = browser.new_context(base_url=live_server.url)
         context.set_default_timeout(5_000)
         contexts.append(context)
         page = context.new_page()

@@ -337,3 +337,16 @@ def test_audit_log_shows_only_this_org(client_for, org, owner):
     AuditEventFactory(organization=other, action="secret.other")
     content = client_for(owner).get(audit_url(org)).content.decode()
     assert "secret.other" not in content
+
+
+def test_org_creation_is_rate_limited(client_for, monkeypatch):
+    from organizations import ratelimits
+
+    monkeypatch.setattr(ratelimits, "ORG_CREATE_LIMIT", 2)
+    client = client_for(UserFactory())
+    for i in range(2):
+        client.post(reverse("organizations:create"), {"display_name": f"Org {i}"})
+    response = client.post(reverse("organizations:create"), {"display_name": "One too many"})
+    assert response.status_code == 200
+    assert "try again in an hour" in response.content.decode()
+    assert Organization.objects.count() == 2
