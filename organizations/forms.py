@@ -179,16 +179,29 @@ class NameForm(forms.Form):
 
 
 class MemberPickForm(forms.Form):
-    """Pick one member of the org (to add to a team or a workspace)."""
+    """Pick one member of the org by email (to add to a team or a workspace).
 
-    member = forms.ModelChoiceField(queryset=Membership.objects.none(), empty_label="Choose…")
+    An address rather than a select box: an org may have thousands of members.
+    """
+
+    email = forms.EmailField(
+        label="Member's email",
+        widget=forms.EmailInput(attrs={"placeholder": "name@example.com", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members
-        self.fields["member"].label_from_instance = lambda m: (
-            f"{m.user.get_full_name()} <{m.user.email}>" if m.user.get_full_name() else m.user.email
-        )
+        self.members = members
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        member = self.members.filter(user__email__iexact=email).select_related("user").first()
+        if member is None:
+            raise ValidationError(
+                "No member of this organization has this address.", code="not_member"
+            )
+        self.cleaned_data["member"] = member
+        return email
 
 
 class UnitChoiceField(forms.ModelChoiceField):

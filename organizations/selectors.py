@@ -74,12 +74,9 @@ def members_of(org: Organization, *, search: str = "") -> QuerySet[Membership]:
     return members
 
 
-def member_choices(org: Organization, *, exclude: QuerySet | None = None) -> QuerySet[Membership]:
-    """Members to pick from (for a team or a workspace), minus `exclude`."""
-    members = Membership.objects.filter(organization=org).select_related("user")
-    if exclude is not None:
-        members = members.exclude(pk__in=exclude.values("pk"))
-    return members.order_by("user__email")
+def member_choices(org: Organization) -> QuerySet[Membership]:
+    """Members one may pick (for a team or a workspace): the org's own, nobody else's."""
+    return Membership.objects.filter(organization=org)
 
 
 def team_members(team: Team) -> QuerySet[Membership]:

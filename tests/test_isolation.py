@@ -117,6 +117,7 @@ def hostile_post_data(foreign):
         "first_name": "Hijacked",
         "last_name": "Hijacked",
         "member": foreign["member"].pk,
+        "email": foreign["member"].user.email,
         "strategy": "delete",
         "parent": "",
     }

@@ -12,7 +12,7 @@ from ..forms import ConfirmForm, MemberPickForm, UnitDeleteForm, UnitForm
 from ..mixins import OrgAccessMixin, client_ip
 from ..models import Membership, OrganizationalUnit, Workspace
 from ..permissions import Action
-from .base import OrgServiceFormView
+from .base import OrgServiceFormView, paginate
 
 
 class StructureView(OrgAccessMixin, TemplateView):
@@ -226,13 +226,12 @@ class WorkspaceDetailView(WorkspaceObjectMixin, OrgServiceFormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["members"] = selectors.member_choices(self.org, exclude=self.workspace.members.all())
+        kwargs["members"] = selectors.member_choices(self.org)
         return kwargs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            members=selectors.workspace_members(self.workspace), **kwargs
-        )
+        page = paginate(self.request, selectors.workspace_members(self.workspace))
+        return super().get_context_data(members=page["page_obj"], **page, **kwargs)
 
     def perform(self, form):
         member = form.cleaned_data["member"]

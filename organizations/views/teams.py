@@ -12,7 +12,7 @@ from ..forms import ConfirmForm, MemberPickForm, NameForm
 from ..mixins import OrgAccessMixin, client_ip
 from ..models import Membership, Team
 from ..permissions import Action
-from .base import OrgServiceFormView
+from .base import OrgServiceFormView, paginate
 
 
 class TeamListView(OrgAccessMixin, ListView):
@@ -71,11 +71,12 @@ class TeamDetailView(TeamObjectMixin, OrgServiceFormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["members"] = selectors.member_choices(self.org, exclude=self.team.members.all())
+        kwargs["members"] = selectors.member_choices(self.org)
         return kwargs
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(members=selectors.team_members(self.team), **kwargs)
+        page = paginate(self.request, selectors.team_members(self.team))
+        return super().get_context_data(members=page["page_obj"], **page, **kwargs)
 
     def perform(self, form):
         member = form.cleaned_data["member"]

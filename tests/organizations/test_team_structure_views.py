@@ -6,6 +6,8 @@ from django.urls import reverse
 from organizations import services
 from organizations.models import AuditEvent, OrganizationalUnit, Team, Workspace
 
+from ..factories import MembershipFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -53,9 +55,10 @@ def test_member_cannot_post_to_team_or_workspace_pages(client_for, org, owner, m
     workspace = services.create_workspace(org=org, actor=owner, name="API")
     me = org.memberships.get(user=member_user)
     client = client_for(member_user)
-    assert client.post(url("team", org, team_id=team.pk), {"member": me.pk}).status_code == 403
+    data = {"email": member_user.email}
+    assert client.post(url("team", org, team_id=team.pk), data).status_code == 403
     path = url("workspace", org, workspace_id=workspace.pk)
-    assert client.post(path, {"member": me.pk}).status_code == 403
+    assert client.post(path, data).status_code == 403
     default = org.teams.get(is_default=True)
     default.members.add(me)
     remove = url("team_member_remove", org, team_id=default.pk, member_id=me.pk)
@@ -72,9 +75,7 @@ def test_team_life_cycle(client_for, org, admin_user, member_user):
     duplicate = client.post(url("team_create", org), {"name": "design"})
     assert "exists already" in duplicate.content.decode()
     me = org.memberships.get(user=member_user)
-    page = client.get(url("team", org, team_id=team.pk))
-    assert me in page.context["form"].fields["member"].queryset
-    client.post(url("team", org, team_id=team.pk), {"member": me.pk})
+    client.post(url("team", org, team_id=team.pk), {"email": member_user.email.upper()})
     assert list(team.members.all()) == [me]
     assert (
         client.get(url("team_member_remove", org, team_id=team.pk, member_id=me.pk)).status_code
@@ -142,7 +143,7 @@ def test_structure_life_cycle(client_for, org, owner, member_user):
     api.refresh_from_db()
     assert api.name == "Gateway" and api.unit is None
     me = org.memberships.get(user=member_user)
-    client.post(url("workspace", org, workspace_id=api.pk), {"member": me.pk})
+    client.post(url("workspace", org, workspace_id=api.pk), {"email": member_user.email})
     assert list(api.members.all()) == [me]
     client.post(url("workspace_member_remove", org, workspace_id=api.pk, member_id=me.pk))
     assert not api.members.exists()
@@ -172,3 +173,35 @@ def test_empty_unit_delete_is_a_plain_confirmation(client_for, org, owner):
     )
     client.post(url("unit_delete", org, unit_id=unit.pk))
     assert not OrganizationalUnit.objects.exists()
+
+
+def test_only_the_orgs_members_can_be_added(client_for, org, owner, outsider):
+    team = services.create_team(org=org, actor=owner, name="Design")
+    workspace = services.create_workspace(org=org, actor=owner, name="API")
+    client = client_for(owner)
+    for path in (
+        url("team", org, team_id=team.pk),
+        url("workspace", org, workspace_id=workspace.pk),
+    ):
+        response = client.post(path, {"email": outsider.email})
+        assert response.status_code == 200
+        assert "No member of this organization has this address." in response.content.decode()
+    assert not team.members.exists() and not workspace.members.exists()
+
+
+def test_adding_someone_twice_is_explained(client_for, org, owner, member_user):
+    team = services.create_team(org=org, actor=owner, name="Design")
+    client = client_for(owner)
+    client.post(url("team", org, team_id=team.pk), {"email": member_user.email})
+    response = client.post(url("team", org, team_id=team.pk), {"email": member_user.email})
+    assert "is in this team already" in response.content.decode()
+
+
+def test_team_members_are_paginated(client_for, org, owner):
+
+    team = services.create_team(org=org, actor=owner, name="Big")
+    team.members.add(*[MembershipFactory(organization=org) for _ in range(55)])
+    client = client_for(owner)
+    assert len(client.get(url("team", org, team_id=team.pk)).context["members"]) == 50
+    second = client.get(url("team", org, team_id=team.pk), {"page": 2})
+    assert len(second.context["members"]) == 5
