@@ -67,7 +67,11 @@ RULES: tuple[Rule, ...] = (
         "Change the role and name of admins and members, and remove them",
         _MANAGERS,
     ),
-    Rule(Action.MANAGE_OWNERS, "Make or unmake owners, and remove other owners", _OWNERS),
+    Rule(
+        Action.MANAGE_OWNERS,
+        "Make or unmake owners, and remove other owners (the password is asked again)",
+        _OWNERS,
+    ),
     Rule(
         Action.MANAGE_TEAMS,
         "Create, rename and delete teams; add and remove team members",

@@ -116,6 +116,9 @@ class MemberRemoveView(MemberObjectMixin, OrgServiceFormView):
         return super().post(request, *args, **kwargs)
 
     def perform(self, form):
+        if self.target.role == Membership.Role.OWNER:
+            # Removing an owner changes who owns the org: a sensitive action (DESIGN.md).
+            require_recent_password(self.request)
         services.remove_member(
             org=self.org,
             actor=self.request.user,

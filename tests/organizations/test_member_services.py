@@ -220,6 +220,38 @@ def test_revoking_invitations_without_the_invitations_app(org):
     assert services.revoke_pending_invitations(org=org, email="x@example.com") == 0
 
 
+def test_removal_revokes_pending_invitations_through_the_reverse_relation(
+    monkeypatch, org, owner, member_user
+):
+    """organizations never imports invitations; it reaches them through `org.invitations`."""
+    calls = []
+
+    class FakeInvitations:
+        def filter(self, **lookups):
+            calls.append(lookups)
+            return self
+
+        def update(self, **values):
+            calls.append(values)
+            return 2
+
+    from django.apps import apps
+
+    real_is_installed = apps.is_installed
+    monkeypatch.setattr(
+        apps, "is_installed", lambda name: name == "invitations" or real_is_installed(name)
+    )
+    monkeypatch.setattr(
+        Organization, "invitations", property(lambda self: FakeInvitations()), raising=False
+    )
+    services.remove_member(org=org, actor=owner, membership=m(org, member_user))
+    assert calls == [
+        {"email__iexact": member_user.email, "status": "pending"},
+        {"status": "revoked"},
+    ]
+    assert last_event(org, "member.remove").detail["invitations_revoked"] == 2
+
+
 # --- leave_organization -------------------------------------------------------------------
 
 

@@ -209,9 +209,16 @@ def test_remove_refusals(request, client_for, org, who, target, status):
     assert Membership.objects.filter(pk=target_id).exists()
 
 
-def test_owner_removes_another_owner(client_for, org, owner):
+def test_removing_an_owner_asks_for_the_password(client_for, org, owner):
     other = MembershipFactory(organization=org, role=Role.OWNER)
-    client_for(owner).post(url("member_remove", org, member_id=other.pk))
+    client = client_for(owner)
+    path = url("member_remove", org, member_id=other.pk)
+    assert client.get(path).status_code == 200
+    response = client.post(path)
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert Membership.objects.filter(pk=other.pk).exists()
+    # After the password, allauth replays the suspended POST.
+    client.post(reverse("account_reauthenticate") + "?next=" + path, {"password": PASSWORD})
     assert not Membership.objects.filter(pk=other.pk).exists()
 
 
