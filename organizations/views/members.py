@@ -30,7 +30,7 @@ class MemberListView(OrgAccessMixin, ListView):
         for member in context["members"]:
             member.manageable = permissions.can_manage_member(self.membership, member)
             member.is_you = member.pk == self.membership.pk
-        context.update(search=self.search, matrix_roles=permissions.MATRIX_ROLE_LABELS)
+        context["search"] = self.search
         return context
 
 
