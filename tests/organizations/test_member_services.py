@@ -322,6 +322,15 @@ def test_deletion_summary_counts_descendants(org, member_user):
     }
 
 
+def test_reverse_relations_of_other_apps_are_counted_when_they_exist(org, member_user):
+    from organizations.selectors import _reverse_count
+
+    # `memberships` stands in for `invitations` / `devices`, which other apps will add.
+    assert _reverse_count("memberships", [org.pk]) == 2
+    assert _reverse_count("devices", [org.pk]) is None
+    assert _reverse_count("name", [org.pk]) is None  # a plain field is not a relation
+
+
 def test_owner_deletes_everything_but_the_audit_log(org, owner, member_user):
     _family(org)
     org_id = org.pk
