@@ -231,7 +231,10 @@ class UnitDeleteForm(forms.Form):
         label="What happens to what it holds?",
         widget=forms.RadioSelect,
         choices=[
-            ("move_up", "Move its units and workspaces up to its parent"),
+            (
+                "move_up",
+                "Move them up one level: into its parent unit, or to the top of the organization",
+            ),
             ("delete", "Delete its units and workspaces too"),
         ],
     )
