@@ -1,4 +1,4 @@
-"""Business rules of organizations: one function per use case.
+"""The life of an organization: create, edit, seat limits, add a member, delete.
 
 Views, admin actions, tasks and commands call these; they never repeat a rule.
 """
