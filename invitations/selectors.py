@@ -17,11 +17,6 @@ def open_invitations_for(org: Organization) -> QuerySet[Invitation]:
     )
 
 
-def invitation_for_org(org: Organization, pk: int) -> Invitation | None:
-    """An open invitation of `org` by id; another org's invitation is not found."""
-    return open_invitations_for(org).filter(pk=pk).first()
-
-
 def usable_invitation_for_token(token: str | None) -> Invitation | None:
     """The pending, unexpired invitation of an active org that `token` opens, or None."""
     if not token or not looks_like_token(token):

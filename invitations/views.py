@@ -4,7 +4,6 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -22,6 +21,7 @@ from organizations.seats import user_seat_usage
 from . import selectors, services, session
 from .errors import InvitationInvalid, WrongAccount
 from .forms import InviteForm
+from .models import Invitation
 
 NO_REFERRER = "no-referrer"
 # Invite requests per inviter and hour (each takes up to 50 addresses); resends have
@@ -112,11 +112,10 @@ class OrgInvitationMixin(OrgAccessMixin):
 
     required_action = Action.INVITE
 
-    def get_invitation(self):
-        invitation = selectors.invitation_for_org(self.org, self.kwargs["pk"])
-        if invitation is None:
-            raise Http404("No invitation found.")
-        return invitation
+    def resolve_objects(self) -> None:
+        self.invitation = self.get_org_object(
+            Invitation, "pk", queryset=selectors.open_invitations_for(self.org)
+        )
 
     def redirect_back(self):
         next_url = self.request.POST.get("next", "")
@@ -133,7 +132,7 @@ class InvitationResendView(OrgInvitationMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        invitation = self.get_invitation()
+        invitation = self.invitation
         try:
             services.resend_invitation(
                 invitation=invitation, actor=request.user, ip_address=client_ip(request)
@@ -152,11 +151,11 @@ class InvitationRevokeView(OrgInvitationMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["invitation"] = self.get_invitation()
+        context["invitation"] = self.invitation
         return context
 
     def post(self, request, *args, **kwargs):
-        invitation = self.get_invitation()
+        invitation = self.invitation
         try:
             services.revoke_invitation(
                 invitation=invitation, actor=request.user, ip_address=client_ip(request)

@@ -4,7 +4,15 @@ from solo.admin import SingletonModelAdmin
 
 from . import services
 from .mixins import client_ip
-from .models import AuditEvent, GovernanceSettings, Membership, Organization, Team
+from .models import (
+    AuditEvent,
+    GovernanceSettings,
+    Membership,
+    Organization,
+    OrganizationalUnit,
+    Team,
+    Workspace,
+)
 
 
 class ReadOnlyAdminMixin:
@@ -99,6 +107,20 @@ class TeamAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["is_default"]
     search_fields = ["name", "organization__name"]
     list_select_related = ["organization"]
+
+
+@admin.register(OrganizationalUnit)
+class OrganizationalUnitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "organization", "parent", "created_at"]
+    search_fields = ["name", "organization__name"]
+    list_select_related = ["organization", "parent"]
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "organization", "unit", "created_at"]
+    search_fields = ["name", "organization__name"]
+    list_select_related = ["organization", "unit"]
 
 
 @admin.register(AuditEvent)

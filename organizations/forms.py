@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import GovernanceSettings, Organization
+from .models import GovernanceSettings, Membership, Organization, OrganizationalUnit
 from .validators import (
     METADATA_MAX_LENGTH,
     METADATA_MAX_PAIRS,
@@ -157,3 +157,105 @@ MetadataFormSet = forms.formset_factory(
 
 def metadata_initial(metadata: dict) -> list[dict]:
     return [{"key": key, "value": value} for key, value in metadata.items()]
+
+
+class MemberEditForm(forms.Form):
+    """A member's role and name, as an owner or admin edits them (Tyk's super admin)."""
+
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+
+    def __init__(self, *args, assignable_roles: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [
+            (value, label) for value, label in Membership.Role.choices if value in assignable_roles
+        ]
+
+
+class ConfirmForm(forms.Form):
+    """The confirm step of a destructive action: only the CSRF token and the button."""
+
+
+class OrganizationDeleteForm(forms.Form):
+    confirm_name = forms.CharField(
+        label="Type the organization's name to confirm",
+        max_length=NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+
+    def __init__(self, *args, org: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org = org
+
+    def clean_confirm_name(self):
+        value = self.cleaned_data["confirm_name"].strip()
+        if value != self.org.name:
+            raise ValidationError("This is not the organization's name.", code="name_mismatch")
+        return value
+
+
+class NameForm(forms.Form):
+    name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autofocus": True}))
+
+
+class MemberPickForm(forms.Form):
+    """Pick one member of the org by email (to add to a team or a workspace).
+
+    An address rather than a select box: an org may have thousands of members.
+    """
+
+    email = forms.EmailField(
+        label="Member's email",
+        widget=forms.EmailInput(attrs={"placeholder": "name@example.com", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = members
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        member = self.members.filter(user__email__iexact=email).select_related("user").first()
+        if member is None:
+            raise ValidationError(
+                "No member of this organization has this address.", code="not_member"
+            )
+        self.cleaned_data["member"] = member
+        return email
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """A unit of the org, shown indented by depth in tree order; empty means the org's top."""
+
+    def __init__(self, *, units: list[tuple[OrganizationalUnit, int]], **kwargs):
+        queryset = OrganizationalUnit.objects.filter(pk__in=[unit.pk for unit, _ in units])
+        super().__init__(queryset=queryset, required=False, **kwargs)
+        self.choices = [("", self.empty_label)] + [
+            (unit.pk, "\u2003" * depth + unit.name) for unit, depth in units
+        ]
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(max_length=100)
+
+    def __init__(self, *args, units, exclude_ids=(), parent_label="Inside unit", **kwargs):
+        super().__init__(*args, **kwargs)
+        units = [(unit, depth) for unit, depth in units if unit.pk not in set(exclude_ids)]
+        self.fields["parent"] = UnitChoiceField(
+            units=units, label=parent_label, empty_label="— top of the organization —"
+        )
+
+
+class UnitDeleteForm(forms.Form):
+    strategy = forms.ChoiceField(
+        label="What happens to what it holds?",
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                "move_up",
+                "Move them up one level: into its parent unit, or to the top of the organization",
+            ),
+            ("delete", "Delete its units and workspaces too"),
+        ],
+    )

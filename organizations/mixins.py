@@ -1,9 +1,11 @@
 """The one place that turns `/o/<org_name>/…` into an org the user may see, or a 404."""
 
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from .permissions import Action, OrgPermissions, membership_allows
 from .selectors import membership_for
@@ -21,11 +23,17 @@ def client_ip(request) -> str | None:
 class OrgAccessMixin(LoginRequiredMixin):
     """Resolve the org named in the URL among the user's memberships.
 
-    Someone who is not a member gets 404, whatever the org's existence; a member
-    whose role does not allow `required_action` gets 403.
+    Someone who is not a member gets 404, whatever the org's existence; so does an
+    object id (team, member, unit, workspace) that does not belong to this org. A
+    member whose role does not allow `required_action` gets 403.
+
+    Membership is read from the database on every request, never cached: a role
+    change or a removal takes effect on the member's very next request.
     """
 
     required_action = Action.VIEW
+    # A page everyone may read but only some may submit: the action a POST needs too.
+    required_post_action: str | None = None
     org_url_kwarg = "org_name"
 
     def dispatch(self, request, *args, **kwargs):
@@ -36,9 +44,24 @@ class OrgAccessMixin(LoginRequiredMixin):
             raise Http404("No organization found.")
         self.membership = membership
         self.org = membership.organization
+        self.resolve_objects()
         if not membership_allows(membership, self.required_action):
             raise PermissionDenied("Your role in this organization does not allow this.")
+        if (
+            request.method == "POST"
+            and self.required_post_action
+            and not membership_allows(membership, self.required_post_action)
+        ):
+            raise PermissionDenied("Your role in this organization does not allow this.")
         return super().dispatch(request, *args, **kwargs)
+
+    def resolve_objects(self) -> None:
+        """Load the objects named in the URL with `get_org_object`; runs before the role check."""
+
+    def get_org_object(self, model, url_kwarg: str, queryset=None):
+        """The object whose pk is in `url_kwarg`, if it belongs to this org; 404 otherwise."""
+        queryset = model._default_manager.all() if queryset is None else queryset
+        return get_object_or_404(queryset, organization=self.org, pk=self.kwargs[url_kwarg])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -48,3 +71,12 @@ class OrgAccessMixin(LoginRequiredMixin):
             permissions=OrgPermissions(self.membership),
         )
         return context
+
+
+def require_recent_password(request) -> None:
+    """Ask for the password again (allauth re-authentication) unless it was given lately.
+
+    Raises allauth's `ReauthenticationRequired`; its middleware redirects to the
+    password prompt and replays the request (a POST included) afterwards.
+    """
+    reauthentication_required(lambda request: None)(request)

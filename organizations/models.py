@@ -152,6 +152,60 @@ class Team(models.Model):
         return self.name
 
 
+class OrganizationalUnit(models.Model):
+    """An optional, nestable division of an org (Organization → Units → Workspaces)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="units")
+    # RESTRICT: a unit with sub-units is never deleted by the database behind our back;
+    # the service moves them up or deletes them on purpose. Deleting the org still cascades.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="children"
+    )
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="unit_name_unique_in_org"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Workspace(models.Model):
+    """A workspace of an org, optionally inside one organizational unit."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="workspaces"
+    )
+    # RESTRICT: deleting a unit never drops its workspaces silently.
+    unit = models.ForeignKey(
+        OrganizationalUnit,
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="workspaces",
+    )
+    name = models.CharField(max_length=100)
+    members = models.ManyToManyField(Membership, blank=True, related_name="workspaces")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="workspace_name_unique_in_org"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class AuditEvent(models.Model):
     """Who did what to which org, when and from where. Append-only; outlives its org."""
 

@@ -2,6 +2,10 @@
 
 Views (through `OrgAccessMixin`), templates (through `permissions` in the context),
 admin actions and services ask these functions; nothing else decides.
+
+The matrix has four columns: the three roles plus the **initial owner** (the org's
+creator), who holds every owner right and cannot be demoted, removed or leave.
+The "Roles" help page is rendered from `RULES` and `role_management_table()`.
 """
 
 from dataclasses import dataclass
@@ -12,6 +16,17 @@ from .models import Membership
 
 Role = Membership.Role
 
+INITIAL_OWNER = "initial_owner"
+
+MATRIX_ROLES: tuple[str, ...] = (INITIAL_OWNER, Role.OWNER, Role.ADMIN, Role.MEMBER)
+
+MATRIX_ROLE_LABELS: dict[str, str] = {
+    INITIAL_OWNER: "Initial owner",
+    Role.OWNER: "Owner",
+    Role.ADMIN: "Admin",
+    Role.MEMBER: "Member",
+}
+
 
 class Action:
     """The actions a member may take inside an organization."""
@@ -19,28 +34,110 @@ class Action:
     VIEW = "org.view"
     EDIT = "org.edit"
     VIEW_AUDIT = "audit.view"
-    INVITE = "member.invite"
+    MANAGE_MEMBERS = "members.manage"
+    MANAGE_OWNERS = "owners.manage"
+    MANAGE_TEAMS = "teams.manage"
+    MANAGE_STRUCTURE = "structure.manage"
+    LEAVE = "org.leave"
+    DELETE = "org.delete"
+    INVITE = "members.invite"
 
 
-ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.OWNER: frozenset({Action.VIEW, Action.EDIT, Action.VIEW_AUDIT, Action.INVITE}),
-    Role.ADMIN: frozenset({Action.VIEW, Action.EDIT, Action.VIEW_AUDIT, Action.INVITE}),
-    Role.MEMBER: frozenset({Action.VIEW}),
-}
+@dataclass(frozen=True)
+class Rule:
+    """One row of the permission matrix: an action and the matrix roles allowed to take it."""
 
-# Roles a member may hand out by invitation: only owners invite (or promote) owners.
-GRANTABLE_ROLES: dict[str, tuple[str, ...]] = {
-    Role.OWNER: (Role.OWNER, Role.ADMIN, Role.MEMBER),
-    Role.ADMIN: (Role.ADMIN, Role.MEMBER),
-    Role.MEMBER: (),
-}
+    action: str
+    label: str
+    roles: frozenset[str]
+
+    def allows(self, matrix_role: str) -> bool:
+        return matrix_role in self.roles
+
+
+_EVERYONE = frozenset(MATRIX_ROLES)
+_OWNERS = frozenset({INITIAL_OWNER, Role.OWNER})
+_MANAGERS = frozenset({INITIAL_OWNER, Role.OWNER, Role.ADMIN})
+
+RULES: tuple[Rule, ...] = (
+    Rule(Action.VIEW, "See the organization, its members, teams, units and workspaces", _EVERYONE),
+    Rule(Action.EDIT, "Edit the organization's profile, branding and metadata", _MANAGERS),
+    Rule(Action.VIEW_AUDIT, "Read the audit log", _MANAGERS),
+    Rule(
+        Action.MANAGE_MEMBERS,
+        "Change the role and name of admins and members, and remove them",
+        _MANAGERS,
+    ),
+    Rule(
+        Action.MANAGE_OWNERS,
+        "Make or unmake owners, and remove other owners (the password is asked again)",
+        _OWNERS,
+    ),
+    Rule(
+        Action.MANAGE_TEAMS,
+        "Create, rename and delete teams; add and remove team members",
+        _MANAGERS,
+    ),
+    Rule(
+        Action.MANAGE_STRUCTURE,
+        "Create, rename, move and delete organizational units and workspaces; "
+        "assign members to workspaces",
+        _MANAGERS,
+    ),
+    Rule(
+        Action.INVITE,
+        "Invite people by email, resend and revoke invitations (only owners invite owners)",
+        _MANAGERS,
+    ),
+    Rule(Action.LEAVE, "Leave the organization", frozenset({Role.OWNER, Role.ADMIN, Role.MEMBER})),
+    Rule(Action.DELETE, "Delete the organization (the password is asked again)", _OWNERS),
+)
+
+RULES_BY_ACTION: dict[str, Rule] = {rule.action: rule for rule in RULES}
+
+# Nobody, not even another owner, may change, rename or remove the initial owner.
+PROTECTED_TARGETS = frozenset({INITIAL_OWNER})
+
+
+def matrix_role(membership: Membership) -> str:
+    """The matrix column of `membership`: its role, or `initial_owner` for the org's creator."""
+    if membership.is_initial_owner:
+        return INITIAL_OWNER
+    return membership.role
+
+
+def role_allows(role: str, action: str) -> bool:
+    """Whether a member in matrix column `role` may take `action`."""
+    rule = RULES_BY_ACTION.get(action)
+    return rule is not None and rule.allows(role)
+
+
+def membership_allows(membership: Membership | None, action: str) -> bool:
+    """Whether the holder of `membership` may take `action` in its org."""
+    return membership is not None and role_allows(matrix_role(membership), action)
+
+
+def manageable_roles(actor_role: str) -> frozenset[str]:
+    """The roles whose holders a member in column `actor_role` may change or remove."""
+    roles = set()
+    if role_allows(actor_role, Action.MANAGE_MEMBERS):
+        roles |= {Role.ADMIN, Role.MEMBER}
+    if role_allows(actor_role, Action.MANAGE_OWNERS):
+        roles.add(Role.OWNER)
+    return frozenset(roles)
+
+
+def assignable_roles(actor: Membership) -> list[str]:
+    """The roles `actor` may give to someone, most powerful first."""
+    allowed = manageable_roles(matrix_role(actor))
+    return [role for role in Role.values if role in allowed]
 
 
 def grantable_roles(membership: Membership | None) -> tuple[str, ...]:
-    """The roles the holder of `membership` may invite people to; owners alone grant owner."""
+    """The roles the holder of `membership` may invite people as; only owners grant owner."""
     if membership is None or not membership_allows(membership, Action.INVITE):
         return ()
-    return GRANTABLE_ROLES.get(membership.role, ())
+    return tuple(assignable_roles(membership))
 
 
 def can_invite_role(membership: Membership | None, role: str) -> bool:
@@ -48,14 +145,48 @@ def can_invite_role(membership: Membership | None, role: str) -> bool:
     return role in grantable_roles(membership)
 
 
-def role_allows(role: str, action: str) -> bool:
-    """Whether a member with `role` may take `action`."""
-    return action in ROLE_ACTIONS.get(role, frozenset())
+def can_manage_member(actor: Membership | None, target: Membership) -> bool:
+    """Whether `actor` may change the role or name of `target`, or remove them."""
+    if actor is None or actor.organization_id != target.organization_id:
+        return False
+    if actor.pk == target.pk:
+        return False
+    target_column = matrix_role(target)
+    if target_column in PROTECTED_TARGETS:
+        return False
+    return target_column in manageable_roles(matrix_role(actor))
 
 
-def membership_allows(membership: Membership | None, action: str) -> bool:
-    """Whether the holder of `membership` may take `action` in its org."""
-    return membership is not None and role_allows(membership.role, action)
+def can_change_role(actor: Membership | None, target: Membership, new_role: str) -> bool:
+    """Whether `actor` may give `target` the role `new_role`."""
+    return can_manage_member(actor, target) and new_role in assignable_roles(actor)
+
+
+def can_remove_member(actor: Membership | None, target: Membership) -> bool:
+    """Whether `actor` may remove `target` from the org."""
+    return can_manage_member(actor, target)
+
+
+def can_leave(membership: Membership) -> bool:
+    """Whether the holder of `membership` may leave; the initial owner never may."""
+    return membership_allows(membership, Action.LEAVE)
+
+
+def role_management_table() -> list[tuple[str, list[bool]]]:
+    """(acting column label, [may manage a holder of each matrix column]) for the Roles page."""
+    table = []
+    for actor_role in MATRIX_ROLES:
+        manageable = manageable_roles(actor_role)
+        table.append(
+            (
+                MATRIX_ROLE_LABELS[actor_role],
+                [
+                    target not in PROTECTED_TARGETS and target in manageable
+                    for target in MATRIX_ROLES
+                ],
+            )
+        )
+    return table
 
 
 @dataclass(frozen=True)
@@ -76,8 +207,36 @@ class OrgPermissions:
         return self.allows(Action.VIEW_AUDIT)
 
     @property
+    def manage_members(self) -> bool:
+        return self.allows(Action.MANAGE_MEMBERS)
+
+    @property
+    def manage_owners(self) -> bool:
+        return self.allows(Action.MANAGE_OWNERS)
+
+    @property
+    def manage_teams(self) -> bool:
+        return self.allows(Action.MANAGE_TEAMS)
+
+    @property
+    def manage_structure(self) -> bool:
+        return self.allows(Action.MANAGE_STRUCTURE)
+
+    @property
     def invite(self) -> bool:
         return self.allows(Action.INVITE)
+
+    @property
+    def leave(self) -> bool:
+        return self.allows(Action.LEAVE)
+
+    @property
+    def delete(self) -> bool:
+        return self.allows(Action.DELETE)
+
+    @property
+    def is_initial_owner(self) -> bool:
+        return matrix_role(self.membership) == INITIAL_OWNER
 
 
 def has_verified_email(user) -> bool:

@@ -1,8 +1,11 @@
 """Read-side helpers for pages: each keeps its query count flat however many rows."""
 
-from django.db.models import Count, QuerySet
+from dataclasses import dataclass, field
 
-from .models import AuditEvent, Membership, Organization, Team
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .models import AuditEvent, Membership, Organization, OrganizationalUnit, Team, Workspace
 
 
 def memberships_for_user(user) -> QuerySet[Membership]:
@@ -52,3 +55,149 @@ def member_count(org: Organization) -> int:
 def audit_events_for(org: Organization) -> QuerySet[AuditEvent]:
     """The org's audit log, newest first."""
     return AuditEvent.objects.filter(organization=org).select_related("actor")
+
+
+def members_of(org: Organization, *, search: str = "") -> QuerySet[Membership]:
+    """The org's members with their users and team names; `search` matches name or email."""
+    members = (
+        Membership.objects.filter(organization=org)
+        .select_related("user", "organization")
+        .prefetch_related(Prefetch("teams", queryset=Team.objects.only("id", "name")))
+        .order_by("user__email")
+    )
+    for word in search.split()[:5]:
+        members = members.filter(
+            Q(user__email__icontains=word)
+            | Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+        )
+    return members
+
+
+def member_choices(org: Organization) -> QuerySet[Membership]:
+    """Members one may pick (for a team or a workspace): the org's own, nobody else's."""
+    return Membership.objects.filter(organization=org)
+
+
+def team_members(team: Team) -> QuerySet[Membership]:
+    return team.members.select_related("user", "organization").order_by("user__email")
+
+
+def workspace_members(workspace: Workspace) -> QuerySet[Membership]:
+    return workspace.members.select_related("user", "organization").order_by("user__email")
+
+
+@dataclass
+class TreeNode:
+    """One unit of the structure tree, with its sub-units and workspaces."""
+
+    unit: OrganizationalUnit | None
+    depth: int = 0
+    children: list["TreeNode"] = field(default_factory=list)
+    workspaces: list[Workspace] = field(default_factory=list)
+
+    def walk(self):
+        """Depth-first (node) pairs, the root excluded, for flat rendering."""
+        for child in self.children:
+            yield child
+            yield from child.walk()
+
+
+def structure_tree(org: Organization) -> TreeNode:
+    """The org's units and workspaces as a tree, in two queries however large it is."""
+    units = list(OrganizationalUnit.objects.filter(organization=org).order_by("name"))
+    workspaces = list(
+        Workspace.objects.filter(organization=org)
+        .annotate(member_count=Count("members"))
+        .order_by("name")
+    )
+    root = TreeNode(unit=None, depth=-1)
+    nodes = {unit.pk: TreeNode(unit=unit) for unit in units}
+    for unit in units:
+        parent = nodes.get(unit.parent_id, root)
+        parent.children.append(nodes[unit.pk])
+    for workspace in workspaces:
+        nodes.get(workspace.unit_id, root).workspaces.append(workspace)
+
+    def set_depth(node, depth):
+        node.depth = depth
+        for child in node.children:
+            set_depth(child, depth + 1)
+
+    for child in root.children:
+        set_depth(child, 0)
+    return root
+
+
+def unit_choices(org: Organization) -> list[tuple[OrganizationalUnit, int]]:
+    """(unit, depth) in tree order, for "inside unit" select boxes."""
+    return [(node.unit, node.depth) for node in structure_tree(org).walk()]
+
+
+@dataclass
+class DeletionSummary:
+    """What deleting an org takes with it: its descendants and the rows of all of them."""
+
+    descendants: list[Organization]
+    members: int
+    teams: int
+    units: int
+    workspaces: int
+    invitations: int | None = None
+    devices: int | None = None
+
+    def counts(self) -> dict[str, int]:
+        counts = {
+            "child_organizations": len(self.descendants),
+            "members": self.members,
+            "teams": self.teams,
+            "organizational_units": self.units,
+            "workspaces": self.workspaces,
+        }
+        if self.invitations is not None:
+            counts["invitations"] = self.invitations
+        if self.devices is not None:
+            counts["devices"] = self.devices
+        return counts
+
+    def rows(self) -> list[tuple[str, int]]:
+        return [(label.replace("_", " ").capitalize(), n) for label, n in self.counts().items()]
+
+
+def descendants_of(org: Organization) -> list[Organization]:
+    """Every child org below `org`, children of children included (one query a level)."""
+    found: list[Organization] = []
+    level = [org.pk]
+    while level:
+        children = list(Organization.objects.filter(parent_id__in=level).order_by("name"))
+        found.extend(children)
+        level = [child.pk for child in children]
+    return found
+
+
+def _reverse_count(relation: str, org_ids: list[int]) -> int | None:
+    """Rows of a reverse relation named `relation` on Organization, if another app adds it."""
+    try:
+        related = Organization._meta.get_field(relation)
+    except FieldDoesNotExist:
+        return None
+    if not related.auto_created or related.concrete:
+        return None
+    return related.related_model._default_manager.filter(
+        **{f"{related.field.name}__in": org_ids}
+    ).count()
+
+
+def deletion_summary(org: Organization) -> DeletionSummary:
+    """Counts of what deleting `org` deletes, its child orgs included."""
+    descendants = descendants_of(org)
+    ids = [org.pk, *(child.pk for child in descendants)]
+    return DeletionSummary(
+        descendants=descendants,
+        members=Membership.objects.filter(organization_id__in=ids).count(),
+        teams=Team.objects.filter(organization_id__in=ids).count(),
+        units=OrganizationalUnit.objects.filter(organization_id__in=ids).count(),
+        workspaces=Workspace.objects.filter(organization_id__in=ids).count(),
+        invitations=_reverse_count("invitations", ids),
+        devices=_reverse_count("devices", ids),
+    )

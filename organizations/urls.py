@@ -4,14 +4,75 @@ from . import views
 
 app_name = "organizations"
 
+ORG_PREFIX = "o/<slug:org_name>/"
+
+
+def org_path(route: str, view, name: str):
+    """A URL inside one org. Kept flat (no include()) so every pattern names its org."""
+    return path(ORG_PREFIX + route, view, name=name)
+
+
+org_patterns = [
+    org_path("", views.OrganizationDashboardView.as_view(), "dashboard"),
+    org_path("settings/", views.OrganizationSettingsView.as_view(), "settings"),
+    org_path("audit/", views.AuditLogView.as_view(), "audit"),
+    org_path("delete/", views.OrganizationDeleteView.as_view(), "delete"),
+    org_path("leave/", views.LeaveView.as_view(), "leave"),
+    org_path("roles/", views.RolesView.as_view(), "roles"),
+    org_path("members/", views.MemberListView.as_view(), "members"),
+    org_path("members/<int:member_id>/", views.MemberEditView.as_view(), "member_edit"),
+    org_path(
+        "members/<int:member_id>/remove/",
+        views.MemberRemoveView.as_view(),
+        "member_remove",
+    ),
+    org_path("teams/", views.TeamListView.as_view(), "teams"),
+    org_path("teams/new/", views.TeamCreateView.as_view(), "team_create"),
+    org_path("teams/<int:team_id>/", views.TeamDetailView.as_view(), "team"),
+    org_path("teams/<int:team_id>/rename/", views.TeamRenameView.as_view(), "team_rename"),
+    org_path("teams/<int:team_id>/delete/", views.TeamDeleteView.as_view(), "team_delete"),
+    org_path(
+        "teams/<int:team_id>/members/<int:member_id>/remove/",
+        views.TeamMemberRemoveView.as_view(),
+        "team_member_remove",
+    ),
+    org_path("structure/", views.StructureView.as_view(), "structure"),
+    org_path("structure/units/new/", views.UnitCreateView.as_view(), "unit_create"),
+    org_path("structure/units/<int:unit_id>/", views.UnitEditView.as_view(), "unit_edit"),
+    org_path(
+        "structure/units/<int:unit_id>/delete/",
+        views.UnitDeleteView.as_view(),
+        "unit_delete",
+    ),
+    org_path(
+        "structure/workspaces/new/",
+        views.WorkspaceCreateView.as_view(),
+        "workspace_create",
+    ),
+    org_path(
+        "structure/workspaces/<int:workspace_id>/",
+        views.WorkspaceDetailView.as_view(),
+        "workspace",
+    ),
+    org_path(
+        "structure/workspaces/<int:workspace_id>/edit/",
+        views.WorkspaceEditView.as_view(),
+        "workspace_edit",
+    ),
+    org_path(
+        "structure/workspaces/<int:workspace_id>/delete/",
+        views.WorkspaceDeleteView.as_view(),
+        "workspace_delete",
+    ),
+    org_path(
+        "structure/workspaces/<int:workspace_id>/members/<int:member_id>/remove/",
+        views.WorkspaceMemberRemoveView.as_view(),
+        "workspace_member_remove",
+    ),
+]
+
 urlpatterns = [
     path("orgs/", views.OrganizationListView.as_view(), name="list"),
     path("orgs/new/", views.OrganizationCreateView.as_view(), name="create"),
-    path("o/<slug:org_name>/", views.OrganizationDashboardView.as_view(), name="dashboard"),
-    path(
-        "o/<slug:org_name>/settings/",
-        views.OrganizationSettingsView.as_view(),
-        name="settings",
-    ),
-    path("o/<slug:org_name>/audit/", views.AuditLogView.as_view(), name="audit"),
+    *org_patterns,
 ]

@@ -9,7 +9,16 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .factories import AuditEventFactory, InvitationFactory, OrganizationFactory, UserFactory
+from organizations.models import OrganizationalUnit, Workspace
+
+from .factories import (
+    AuditEventFactory,
+    InvitationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 PROJECT_APPS = ("organizations", "accounts", "invitations", "billing")
 
@@ -38,28 +47,99 @@ def project_patterns_with_parameters():
 def foreign_kwargs(foreign):
     """Kwargs naming objects of the foreign org, per URL name."""
     org_name = foreign["org"].name if foreign["org"] else ""
-    invitation_pk = foreign["invitation"].pk if foreign["invitation"] else 0
+    org = {"org_name": org_name}
+    member = {"member_id": foreign["member"].pk if foreign["member"] else 0}
+    team = {"team_id": foreign["team"].pk if foreign["team"] else 0}
+    unit = {"unit_id": foreign["unit"].pk if foreign["unit"] else 0}
+    workspace = {"workspace_id": foreign["workspace"].pk if foreign["workspace"] else 0}
+    invitation = {"pk": foreign["invitation"].pk if foreign["invitation"] else 0}
     return {
-        "organizations:dashboard": {"org_name": org_name},
-        "organizations:settings": {"org_name": org_name},
-        "organizations:audit": {"org_name": org_name},
-        "invitations:list": {"org_name": org_name},
-        "invitations:create": {"org_name": org_name},
-        "invitations:resend": {"org_name": org_name, "pk": invitation_pk},
-        "invitations:revoke": {"org_name": org_name, "pk": invitation_pk},
+        "organizations:dashboard": org,
+        "organizations:settings": org,
+        "organizations:audit": org,
+        "organizations:delete": org,
+        "organizations:leave": org,
+        "organizations:roles": org,
+        "organizations:members": org,
+        "organizations:member_edit": {**org, **member},
+        "organizations:member_remove": {**org, **member},
+        "organizations:teams": org,
+        "organizations:team_create": org,
+        "organizations:team": {**org, **team},
+        "organizations:team_rename": {**org, **team},
+        "organizations:team_delete": {**org, **team},
+        "organizations:team_member_remove": {**org, **team, **member},
+        "organizations:structure": org,
+        "organizations:unit_create": org,
+        "organizations:unit_edit": {**org, **unit},
+        "organizations:unit_delete": {**org, **unit},
+        "organizations:workspace_create": org,
+        "organizations:workspace": {**org, **workspace},
+        "organizations:workspace_edit": {**org, **workspace},
+        "organizations:workspace_delete": {**org, **workspace},
+        "organizations:workspace_member_remove": {**org, **workspace, **member},
+        "invitations:list": org,
+        "invitations:create": org,
+        "invitations:resend": {**org, **invitation},
+        "invitations:revoke": {**org, **invitation},
         # A token is the capability itself: an outsider's best try is a forged one.
         "invitations:link": {"token": "forged-" + "x" * 36},
     }
 
 
-ISOLATION_CASES = frozenset(foreign_kwargs({"org": None, "event": None, "invitation": None}))
+NO_FOREIGN = dict.fromkeys(("org", "event", "member", "team", "unit", "workspace", "invitation"))
+
+ISOLATION_CASES = frozenset(foreign_kwargs(NO_FOREIGN))
+
+# URLs that name objects inside the org: with the user's *own* org in the URL and a
+# foreign object id they must 404 too (/o/<my-org>/teams/<id of a team elsewhere>/).
+OBJECT_CASES = sorted(
+    name
+    for name, kwargs in foreign_kwargs(NO_FOREIGN).items()
+    if len(kwargs) > 1 and "org_name" in kwargs
+)
+
+
+def make_foreign():
+    foreign_org = OrganizationFactory()
+    unit = OrganizationalUnit.objects.create(organization=foreign_org, name="Foreign unit")
+    workspace = Workspace.objects.create(organization=foreign_org, unit=unit, name="Foreign ws")
+    member = MembershipFactory(organization=foreign_org)
+    workspace.members.add(member)
+    team = TeamFactory(organization=foreign_org)
+    team.members.add(member)
+    return {
+        "org": foreign_org,
+        "event": AuditEventFactory(organization=foreign_org),
+        "member": member,
+        "team": team,
+        "unit": unit,
+        "workspace": workspace,
+        "invitation": InvitationFactory(organization=foreign_org),
+    }
+
+
+def hostile_post_data(foreign):
+    return {
+        "display_name": "hijacked",
+        "name": "hijacked",
+        "confirm_name": foreign["org"].name,
+        "role": "owner",
+        "first_name": "Hijacked",
+        "last_name": "Hijacked",
+        "member": foreign["member"].pk,
+        "email": foreign["member"].user.email,
+        "strategy": "delete",
+        "parent": "",
+        "emails": "hijacked@example.com",
+    }
 
 
 def db_snapshot():
     """Every row of our apps, as values, to prove a request changed nothing."""
     snapshot = {}
     for label in ("organizations", "accounts", "invitations", "notifications"):
-        for model in apps.get_app_config(label).get_models():
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
             snapshot[model._meta.label] = sorted(map(repr, model.objects.order_by("pk").values()))
     return snapshot
 
@@ -80,23 +160,27 @@ def test_every_parameterised_url_is_covered():
 def test_foreign_org_urls_answer_404_and_change_nothing(client, url_name, method):
     me = UserFactory()
     OrganizationFactory(created_by=me)
-    foreign_org = OrganizationFactory()
-    foreign = {
-        "org": foreign_org,
-        "event": AuditEventFactory(organization=foreign_org),
-        "invitation": InvitationFactory(organization=foreign_org),
-    }
+    foreign = make_foreign()
     client.force_login(me)
     url = reverse(url_name, kwargs=foreign_kwargs(foreign)[url_name])
     before = db_snapshot()
-    response = getattr(client, method)(
-        url,
-        {
-            "display_name": "hijacked",
-            "name": "hijacked",
-            "emails": "x@example.com",
-            "role": "owner",
-        },
-    )
+    response = getattr(client, method)(url, hostile_post_data(foreign))
+    assert response.status_code == 404
+    assert db_snapshot() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", OBJECT_CASES)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_foreign_object_ids_in_my_org_answer_404(client, url_name, method):
+    """The owner of their own org still gets 404 for another org's team, member, unit..."""
+    me = UserFactory()
+    mine = OrganizationFactory(created_by=me)
+    foreign = make_foreign()
+    client.force_login(me)
+    kwargs = {**foreign_kwargs(foreign)[url_name], "org_name": mine.name}
+    url = reverse(url_name, kwargs=kwargs)
+    before = db_snapshot()
+    response = getattr(client, method)(url, hostile_post_data(foreign))
     assert response.status_code == 404
     assert db_snapshot() == before

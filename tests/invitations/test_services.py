@@ -391,3 +391,20 @@ def test_member_add_counts_pending_invitations(org, owner, invite):
     invite()
     with pytest.raises(SeatLimitExceeded):
         add_member(org=org, user=UserFactory(), actor=owner)
+
+
+def test_removing_a_member_revokes_their_open_invitations(org, owner, member_user):
+    from organizations.selectors import deletion_summary
+    from organizations.services import remove_member
+
+    pending = InvitationFactory(organization=org, email=member_user.email.upper())
+    other = InvitationFactory(organization=org)
+    assert deletion_summary(org).counts()["invitations"] == 2
+    remove_member(
+        org=org, actor=owner, membership=Membership.objects.get(organization=org, user=member_user)
+    )
+    pending.refresh_from_db()
+    other.refresh_from_db()
+    assert (pending.status, other.status) == ("revoked", "pending")
+    event = AuditEvent.objects.get(action="member.remove")
+    assert event.detail["invitations_revoked"] == 1

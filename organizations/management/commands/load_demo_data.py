@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from organizations import services
-from organizations.models import Membership, Organization
+from organizations.models import Membership, Organization, OrganizationalUnit, Workspace
 
 DEMO_PASSWORD = "orgportal-demo"
 
@@ -46,6 +46,21 @@ ORGS = [
 ]
 
 
+# acme's teams, units and workspaces: (team, [members]); (unit, parent unit); (workspace, unit,
+# [members]).
+ACME_TEAMS = [
+    ("Engineering", ["admin@acme.test", "dev@acme.test"]),
+    ("Design", ["member@acme.test"]),
+]
+ACME_UNITS = [("Product", None), ("Platform", "Product"), ("Sales", None)]
+ACME_WORKSPACES = [
+    ("Web app", "Product", ["dev@acme.test", "member@acme.test"]),
+    ("Infrastructure", "Platform", ["admin@acme.test", "dev@acme.test"]),
+    ("EMEA deals", "Sales", []),
+    ("Sandbox", None, ["member@acme.test"]),
+]
+
+
 class Command(BaseCommand):
     help = "Create demo users and organizations (idempotent) and print the demo logins."
 
@@ -73,6 +88,7 @@ class Command(BaseCommand):
             for email, role in members:
                 if not org.memberships.filter(user=users[email]).exists():
                     services.add_member(org=org, user=users[email], role=role, actor=users[owner])
+        self._acme_structure(users)
         self.stdout.write(
             self.style.SUCCESS("Demo data is loaded. Sign in at /accounts/login/ with:")
         )
@@ -98,3 +114,35 @@ class Command(BaseCommand):
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
         return user
+
+    def _acme_structure(self, users):
+        """Teams with members, a couple of units and workspaces in acme; only what is missing."""
+        org = Organization.objects.get(name="acme")
+        owner = users["owner@acme.test"]
+        members = {m.user.email: m for m in org.memberships.select_related("user")}
+        for team_name, emails in ACME_TEAMS:
+            team = org.teams.filter(name=team_name).first() or services.create_team(
+                org=org, actor=owner, name=team_name
+            )
+            for email in emails:
+                if not team.members.filter(pk=members[email].pk).exists():
+                    services.add_team_member(
+                        org=org, actor=owner, team=team, membership=members[email]
+                    )
+        units = {}
+        for unit_name, parent_name in ACME_UNITS:
+            unit = OrganizationalUnit.objects.filter(organization=org, name=unit_name).first()
+            units[unit_name] = unit or services.create_unit(
+                org=org, actor=owner, name=unit_name, parent=units.get(parent_name)
+            )
+        for workspace_name, unit_name, emails in ACME_WORKSPACES:
+            workspace = Workspace.objects.filter(
+                organization=org, name=workspace_name
+            ).first() or services.create_workspace(
+                org=org, actor=owner, name=workspace_name, unit=units.get(unit_name)
+            )
+            for email in emails:
+                if not workspace.members.filter(pk=members[email].pk).exists():
+                    services.add_workspace_member(
+                        org=org, actor=owner, workspace=workspace, membership=members[email]
+                    )

@@ -3,19 +3,22 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.generic import FormView, ListView, TemplateView
 
-from . import ratelimits, selectors, services
-from .errors import NotAllowed
-from .forms import (
+from .. import permissions, ratelimits, selectors, services
+from ..errors import NotAllowed
+from ..forms import (
     MetadataFormSet,
     OrganizationCreateForm,
+    OrganizationDeleteForm,
     OrganizationSettingsForm,
     metadata_initial,
 )
-from .mixins import OrgAccessMixin, client_ip
-from .permissions import Action, can_create_organization
-from .seats import user_seat_usage
+from ..mixins import OrgAccessMixin, client_ip, require_recent_password
+from ..permissions import Action, can_create_organization
+from ..seats import user_seat_usage
+from .base import OrgServiceFormView
 
 
 class HomeView(TemplateView):
@@ -38,6 +41,12 @@ class OrganizationListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         return selectors.memberships_for_user(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for membership in context["memberships"]:
+            membership.can_leave = permissions.can_leave(membership)
+        return context
 
 
 class OrganizationCreateView(LoginRequiredMixin, FormView):
@@ -162,3 +171,40 @@ class AuditLogView(OrgAccessMixin, ListView):
 
     def get_queryset(self):
         return selectors.audit_events_for(self.org)
+
+
+class OrganizationDeleteView(OrgServiceFormView):
+    """Show what goes, ask for the name, and delete the org; the password is asked again."""
+
+    required_action = Action.DELETE
+    template_name = "organizations/organization_delete.html"
+    form_class = OrganizationDeleteForm
+    error_field = "confirm_name"
+
+    # After OrgAccessMixin's dispatch, so outsiders get 404 rather than a password prompt.
+    def get(self, request, *args, **kwargs):
+        require_recent_password(request)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        require_recent_password(request)
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "org": self.org}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(summary=selectors.deletion_summary(self.org), **kwargs)
+
+    def perform(self, form):
+        display_name = self.org.display_name
+        services.delete_organization(
+            org=self.org,
+            actor=self.request.user,
+            confirm_name=form.cleaned_data["confirm_name"],
+            ip_address=client_ip(self.request),
+        )
+        return f"{display_name} and everything in it were deleted."
+
+    def get_success_url(self):
+        return reverse("organizations:list")

@@ -1,4 +1,4 @@
-"""Business rules of organizations: one function per use case.
+"""The life of an organization: create, edit, seat limits, add a member, delete.
 
 Views, admin actions, tasks and commands call these; they never repeat a rule.
 """
@@ -9,11 +9,12 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from . import permissions, seats
-from .audit import record_event
-from .errors import NotAllowed, OrganizationError
-from .models import GovernanceSettings, Membership, Organization, Team
-from .validators import NAME_MAX_LENGTH
+from .. import permissions, seats
+from ..audit import record_event
+from ..errors import NotAllowed, OrganizationError
+from ..models import GovernanceSettings, Membership, Organization, Team
+from ..selectors import deletion_summary
+from ..validators import NAME_MAX_LENGTH
 
 DEFAULT_TEAM_NAME = "Everyone"
 
@@ -200,3 +201,50 @@ def add_member(
         ip_address=ip_address,
     )
     return membership
+
+
+@transaction.atomic
+def delete_organization(
+    *, org: Organization, actor, confirm_name: str, ip_address: str | None = None
+) -> None:
+    """Delete `org` with everything that belongs to it, its child orgs included.
+
+    Only an owner may, and only after typing the org's name. The audit events stay
+    (their org link is cleared; the name and id were copied in when they were written).
+    """
+    org = seats.lock_pool(org)
+    actor_membership = (
+        Membership.objects.filter(organization=org, user=actor)
+        .select_related("organization")
+        .first()
+    )
+    if not permissions.membership_allows(actor_membership, permissions.Action.DELETE):
+        raise NotAllowed("Only an owner may delete this organization.", code="not_owner")
+    if (confirm_name or "").strip() != org.name:
+        raise OrganizationError(
+            f"Type the organization's name, {org.name}, to confirm.", code="name_mismatch"
+        )
+    summary = deletion_summary(org)
+    descendants = summary.descendants
+    for child in descendants:
+        record_event(
+            org=child,
+            actor=actor,
+            action="org.delete",
+            target=child.name,
+            detail={"display_name": child.display_name, "deleted_with": org.name},
+            ip_address=ip_address,
+        )
+    record_event(
+        org=org,
+        actor=actor,
+        action="org.delete",
+        target=org.name,
+        detail={
+            "display_name": org.display_name,
+            "deleted": summary.counts(),
+            "child_organizations": [child.name for child in descendants],
+        },
+        ip_address=ip_address,
+    )
+    org.delete()

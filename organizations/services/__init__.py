@@ -1,0 +1,77 @@
+"""Business rules of organizations: one function per use case.
+
+Views, admin actions, tasks and commands call these; they never repeat a rule.
+The package is split by subject; every public name is importable from here.
+"""
+
+from .lifecycle import (
+    DEFAULT_TEAM_NAME,
+    EDITABLE_FIELDS,
+    add_member,
+    create_organization,
+    delete_organization,
+    set_seat_limits,
+    suggest_org_name,
+    update_organization,
+)
+from .members import (
+    change_role,
+    leave_organization,
+    remove_member,
+    revoke_pending_invitations,
+    update_member,
+    update_member_name,
+)
+from .structure import (
+    DELETE_CONTENTS,
+    MOVE_UP,
+    add_workspace_member,
+    create_unit,
+    create_workspace,
+    delete_unit,
+    delete_workspace,
+    remove_workspace_member,
+    unit_descendant_ids,
+    update_unit,
+    update_workspace,
+)
+from .teams import (
+    add_team_member,
+    create_team,
+    delete_team,
+    remove_team_member,
+    rename_team,
+)
+
+__all__ = [
+    "DEFAULT_TEAM_NAME",
+    "DELETE_CONTENTS",
+    "EDITABLE_FIELDS",
+    "MOVE_UP",
+    "add_member",
+    "add_team_member",
+    "add_workspace_member",
+    "change_role",
+    "create_organization",
+    "create_team",
+    "create_unit",
+    "create_workspace",
+    "delete_organization",
+    "delete_team",
+    "delete_unit",
+    "delete_workspace",
+    "leave_organization",
+    "remove_member",
+    "remove_team_member",
+    "remove_workspace_member",
+    "rename_team",
+    "revoke_pending_invitations",
+    "set_seat_limits",
+    "suggest_org_name",
+    "unit_descendant_ids",
+    "update_member",
+    "update_member_name",
+    "update_organization",
+    "update_unit",
+    "update_workspace",
+]

@@ -1,0 +1,28 @@
+"""Helpers shared by the service modules: lock the org and check the actor's right."""
+
+from .. import permissions, seats
+from ..errors import NotAllowed
+from ..models import Membership, Organization
+
+
+def lock_and_authorize(org: Organization, actor, action: str) -> tuple[Organization, Membership]:
+    """Lock `org`'s row, then make sure `actor` (re-read now) may take `action` in it."""
+    org = seats.lock_pool(org)
+    membership = (
+        Membership.objects.filter(organization=org, user=actor)
+        .select_related("organization")
+        .first()
+    )
+    if not permissions.membership_allows(membership, action):
+        raise NotAllowed("Your role in this organization does not allow this.", code="not_allowed")
+    return org, membership
+
+
+def org_member(org: Organization, membership: Membership) -> Membership:
+    """`membership`, re-read and proven to belong to `org`."""
+    found = (
+        Membership.objects.filter(organization=org, pk=membership.pk).select_related("user").first()
+    )
+    if found is None:
+        raise NotAllowed("This person is not a member of the organization.", code="not_member")
+    return found

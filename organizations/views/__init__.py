@@ -1,0 +1,67 @@
+"""Thin class-based views: a mixin resolves the org, a service does the work."""
+
+from .members import (
+    LeaveView,
+    MemberEditView,
+    MemberListView,
+    MemberRemoveView,
+    RolesView,
+)
+from .organizations import (
+    AuditLogView,
+    HomeView,
+    OrganizationCreateView,
+    OrganizationDashboardView,
+    OrganizationDeleteView,
+    OrganizationListView,
+    OrganizationSettingsView,
+)
+from .structure import (
+    StructureView,
+    UnitCreateView,
+    UnitDeleteView,
+    UnitEditView,
+    WorkspaceCreateView,
+    WorkspaceDeleteView,
+    WorkspaceDetailView,
+    WorkspaceEditView,
+    WorkspaceMemberRemoveView,
+)
+from .teams import (
+    TeamCreateView,
+    TeamDeleteView,
+    TeamDetailView,
+    TeamListView,
+    TeamMemberRemoveView,
+    TeamRenameView,
+)
+
+__all__ = [
+    "AuditLogView",
+    "HomeView",
+    "LeaveView",
+    "MemberEditView",
+    "MemberListView",
+    "MemberRemoveView",
+    "OrganizationCreateView",
+    "OrganizationDashboardView",
+    "OrganizationDeleteView",
+    "OrganizationListView",
+    "OrganizationSettingsView",
+    "RolesView",
+    "StructureView",
+    "TeamCreateView",
+    "TeamDeleteView",
+    "TeamDetailView",
+    "TeamListView",
+    "TeamMemberRemoveView",
+    "TeamRenameView",
+    "UnitCreateView",
+    "UnitDeleteView",
+    "UnitEditView",
+    "WorkspaceCreateView",
+    "WorkspaceDeleteView",
+    "WorkspaceDetailView",
+    "WorkspaceEditView",
+    "WorkspaceMemberRemoveView",
+]

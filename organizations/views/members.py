@@ -1,0 +1,164 @@
+"""Members: the list, a member's role and name, removal, leaving, and the Roles page."""
+
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.views.generic import ListView, TemplateView
+
+from .. import permissions, selectors, services
+from ..forms import ConfirmForm, MemberEditForm
+from ..mixins import OrgAccessMixin, client_ip, require_recent_password
+from ..models import Membership
+from ..permissions import Action
+from .base import OrgServiceFormView
+
+MEMBERS_PAGE_SIZE = 50
+
+
+class MemberListView(OrgAccessMixin, ListView):
+    """Everyone in the org with name, email, role, teams and joined date; searchable."""
+
+    template_name = "organizations/member_list.html"
+    context_object_name = "members"
+    paginate_by = MEMBERS_PAGE_SIZE
+
+    def get_queryset(self):
+        self.search = self.request.GET.get("q", "").strip()[:100]
+        return selectors.members_of(self.org, search=self.search)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for member in context["members"]:
+            member.manageable = permissions.can_manage_member(self.membership, member)
+            member.is_you = member.pk == self.membership.pk
+        context["search"] = self.search
+        return context
+
+
+class MemberObjectMixin:
+    """Loads the membership named by `member_id`, if it belongs to this org."""
+
+    def resolve_objects(self):
+        self.target = self.get_org_object(
+            Membership,
+            "member_id",
+            Membership.objects.select_related("user", "organization"),
+        )
+
+    def check_may_manage(self):
+        if not permissions.can_manage_member(self.membership, self.target):
+            raise PermissionDenied("You may not change this member.")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(target=self.target, **kwargs)
+
+    def get_success_url(self):
+        return reverse("organizations:members", kwargs={"org_name": self.org.name})
+
+
+class MemberEditView(MemberObjectMixin, OrgServiceFormView):
+    """Change a member's role and first and last name."""
+
+    required_action = Action.MANAGE_MEMBERS
+    template_name = "organizations/member_edit.html"
+    form_class = MemberEditForm
+
+    def get(self, request, *args, **kwargs):
+        self.check_may_manage()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.check_may_manage()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["assignable_roles"] = permissions.assignable_roles(self.membership)
+        return kwargs
+
+    def get_initial(self):
+        user = self.target.user
+        return {
+            "role": self.target.role,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+        }
+
+    def perform(self, form):
+        role = form.cleaned_data["role"]
+        if Membership.Role.OWNER in (role, self.target.role) and role != self.target.role:
+            # Making or unmaking an owner is a sensitive action (DESIGN.md).
+            require_recent_password(self.request)
+        services.update_member(
+            org=self.org,
+            actor=self.request.user,
+            membership=self.target,
+            role=role,
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            ip_address=client_ip(self.request),
+        )
+        return f"{self.target.user.email} saved."
+
+
+class MemberRemoveView(MemberObjectMixin, OrgServiceFormView):
+    """Confirm, then remove a member: their access ends with their next request."""
+
+    required_action = Action.MANAGE_MEMBERS
+    template_name = "organizations/member_remove.html"
+    form_class = ConfirmForm
+
+    def get(self, request, *args, **kwargs):
+        self.check_may_manage()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.check_may_manage()
+        return super().post(request, *args, **kwargs)
+
+    def perform(self, form):
+        if self.target.role == Membership.Role.OWNER:
+            # Removing an owner changes who owns the org: a sensitive action (DESIGN.md).
+            require_recent_password(self.request)
+        services.remove_member(
+            org=self.org,
+            actor=self.request.user,
+            membership=self.target,
+            ip_address=client_ip(self.request),
+        )
+        return f"{self.target.user.email} was removed from {self.org.display_name}."
+
+
+class LeaveView(OrgServiceFormView):
+    """Confirm, then leave the org (not for the initial owner)."""
+
+    required_action = Action.LEAVE
+    template_name = "organizations/leave.html"
+    form_class = ConfirmForm
+
+    def perform(self, form):
+        services.leave_organization(
+            org=self.org, user=self.request.user, ip_address=client_ip(self.request)
+        )
+        return f"You left {self.org.display_name}."
+
+    def get_success_url(self):
+        return reverse("organizations:list")
+
+
+class RolesView(OrgAccessMixin, TemplateView):
+    """The Roles help page, generated from the permission matrix."""
+
+    template_name = "organizations/roles.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        columns = permissions.MATRIX_ROLES
+        context.update(
+            role_columns=[permissions.MATRIX_ROLE_LABELS[role] for role in columns],
+            rule_rows=[
+                (rule.label, [rule.allows(role) for role in columns]) for rule in permissions.RULES
+            ],
+            management_rows=permissions.role_management_table(),
+            your_column=permissions.MATRIX_ROLE_LABELS[permissions.matrix_role(self.membership)],
+        )
+        return context

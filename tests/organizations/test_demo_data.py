@@ -1,0 +1,28 @@
+import pytest
+from django.core.management import call_command
+
+from organizations.models import AuditEvent, Organization, OrganizationalUnit, Team, Workspace
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return [
+        m.objects.count() for m in (Organization, Team, OrganizationalUnit, Workspace, AuditEvent)
+    ]
+
+
+def test_demo_data_has_acme_structure_and_is_idempotent():
+    call_command("load_demo_data", stdout=None)
+    first = counts()
+    acme = Organization.objects.get(name="acme")
+    engineering = acme.teams.get(name="Engineering")
+    assert sorted(engineering.members.values_list("user__email", flat=True)) == [
+        "admin@acme.test",
+        "dev@acme.test",
+    ]
+    assert OrganizationalUnit.objects.get(name="Platform").parent.name == "Product"
+    assert Workspace.objects.get(name="Infrastructure").members.count() == 2
+    assert Workspace.objects.get(name="Sandbox").unit is None
+    call_command("load_demo_data")
+    assert counts() == first
