@@ -19,13 +19,31 @@ class Action:
     VIEW = "org.view"
     EDIT = "org.edit"
     VIEW_AUDIT = "audit.view"
+    MANAGE_CHILDREN = "children.manage"
+    VIEW_DEVICES = "devices.view"
+    MANAGE_DEVICES = "devices.manage"
 
+
+_MANAGERS = frozenset(
+    {
+        Action.VIEW,
+        Action.EDIT,
+        Action.VIEW_AUDIT,
+        Action.MANAGE_CHILDREN,
+        Action.VIEW_DEVICES,
+        Action.MANAGE_DEVICES,
+    }
+)
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.OWNER: frozenset({Action.VIEW, Action.EDIT, Action.VIEW_AUDIT}),
-    Role.ADMIN: frozenset({Action.VIEW, Action.EDIT, Action.VIEW_AUDIT}),
-    Role.MEMBER: frozenset({Action.VIEW}),
+    Role.OWNER: _MANAGERS,
+    Role.ADMIN: _MANAGERS,
+    Role.MEMBER: frozenset({Action.VIEW, Action.VIEW_DEVICES}),
 }
+
+# Owners and admins of a parent org open and manage its children with the same role;
+# a child's members get nothing in the parent.
+INHERITED_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
 
 def role_allows(role: str, action: str) -> bool:
@@ -55,6 +73,18 @@ class OrgPermissions:
     def view_audit(self) -> bool:
         return self.allows(Action.VIEW_AUDIT)
 
+    @property
+    def manage_children(self) -> bool:
+        return self.allows(Action.MANAGE_CHILDREN)
+
+    @property
+    def view_devices(self) -> bool:
+        return self.allows(Action.VIEW_DEVICES)
+
+    @property
+    def manage_devices(self) -> bool:
+        return self.allows(Action.MANAGE_DEVICES)
+
 
 def has_verified_email(user) -> bool:
     """Whether the user's primary address (their login) has been verified."""
@@ -64,3 +94,14 @@ def has_verified_email(user) -> bool:
 def can_create_organization(user) -> bool:
     """Creating an org needs a signed-in user whose email address is verified."""
     return bool(user.is_authenticated and user.is_active and has_verified_email(user))
+
+
+def can_change_customer_pool(user, customer, *, membership: Membership | None) -> bool:
+    """A customer's own pool is set by platform staff or by an owner of its reseller."""
+    if user.is_staff:
+        return True
+    return (
+        membership is not None
+        and membership.role == Role.OWNER
+        and membership.organization_id == customer.parent_id
+    )

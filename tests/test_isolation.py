@@ -9,6 +9,8 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from organizations import services
+
 from .factories import AuditEventFactory, OrganizationFactory, UserFactory
 
 PROJECT_APPS = ("organizations", "accounts", "invitations", "billing")
@@ -35,17 +37,52 @@ def project_patterns_with_parameters():
     return found
 
 
-def foreign_kwargs(foreign):
-    """Kwargs naming objects of the foreign org, per URL name."""
-    org_name = foreign["org"].name if foreign["org"] else ""
-    return {
-        "organizations:dashboard": {"org_name": org_name},
-        "organizations:settings": {"org_name": org_name},
-        "organizations:audit": {"org_name": org_name},
-    }
+class World:
+    """`me`, who owns `mine`, and `foreign`: another org with one object of each kind."""
+
+    def __init__(self):
+        self.me = UserFactory()
+        self.mine = OrganizationFactory(created_by=self.me)
+        stranger = UserFactory()
+        self.foreign = OrganizationFactory(created_by=stranger, is_reseller=True)
+        self.foreign_event = AuditEventFactory(organization=self.foreign)
+        self.foreign_child = services.create_child_organization(
+            parent=self.foreign,
+            creator=stranger,
+            kind="group",
+            display_name="Foreign group",
+            admin_email=stranger.email,
+            user_seats=2,
+            device_seats=1,
+        )
+        self.foreign_device = services.register_device(
+            org=self.foreign, actor=stranger, name="Foreign device", identifier="F-1"
+        )
 
 
-ISOLATION_CASES = frozenset(foreign_kwargs({"org": None, "event": None}))
+def _org_only(w):
+    return [{"org_name": w.foreign.name}]
+
+
+# URL name -> kwargs that must all answer 404: the foreign org's URLs, and for
+# object ids, the foreign object reached through an org of my own.
+ISOLATION_CASES = {
+    "organizations:dashboard": _org_only,
+    "organizations:settings": _org_only,
+    "organizations:audit": _org_only,
+    "organizations:children": _org_only,
+    "organizations:child_create": _org_only,
+    "organizations:child_seats": lambda w: [
+        {"org_name": w.foreign.name, "child_name": w.foreign_child.name},
+        {"org_name": w.mine.name, "child_name": w.foreign_child.name},
+    ],
+    "organizations:devices": _org_only,
+    "organizations:device_register": _org_only,
+    "organizations:device_remove": lambda w: [
+        {"org_name": w.foreign.name, "device_id": w.foreign_device.pk},
+        {"org_name": w.mine.name, "device_id": w.foreign_device.pk},
+    ],
+}
 
 
 def db_snapshot():
@@ -59,25 +96,26 @@ def db_snapshot():
 
 def test_every_parameterised_url_is_covered():
     found = set(project_patterns_with_parameters())
-    assert found >= ISOLATION_CASES, "the walker must see every covered URL"
-    uncovered = found - ISOLATION_CASES
+    assert found >= set(ISOLATION_CASES), "the walker must see every covered URL"
+    uncovered = found - set(ISOLATION_CASES)
     assert not uncovered, (
         f"New URL(s) take an id but have no isolation case: {sorted(uncovered)}. "
-        "Add them to ISOLATION_CASES and foreign_kwargs in tests/test_isolation.py."
+        "Add them to ISOLATION_CASES in tests/test_isolation.py."
     )
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name", sorted(ISOLATION_CASES))
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_foreign_org_urls_answer_404_and_change_nothing(client, url_name, method):
-    me = UserFactory()
-    OrganizationFactory(created_by=me)
-    foreign_org = OrganizationFactory()
-    foreign = {"org": foreign_org, "event": AuditEventFactory(organization=foreign_org)}
-    client.force_login(me)
-    url = reverse(url_name, kwargs=foreign_kwargs(foreign)[url_name])
-    before = db_snapshot()
-    response = getattr(client, method)(url, {"display_name": "hijacked", "name": "hijacked"})
-    assert response.status_code == 404
-    assert db_snapshot() == before
+def test_foreign_urls_answer_404_and_change_nothing(client, url_name, method):
+    world = World()
+    client.force_login(world.me)
+    for kwargs in ISOLATION_CASES[url_name](world):
+        url = reverse(url_name, kwargs=kwargs)
+        before = db_snapshot()
+        response = getattr(client, method)(
+            url,
+            {"display_name": "hijacked", "name": "hijacked", "user_seats": 1, "device_seats": 0},
+        )
+        assert response.status_code == 404, url
+        assert db_snapshot() == before, url
