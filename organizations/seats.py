@@ -1,18 +1,41 @@
-"""Seat pools: what an organization may use, uses, and has left.
+"""Seat pools: what an organization may use, uses, gives to its groups, and has left.
 
-Every seat-taking write goes through this module (DESIGN.md, "Seats"): lock the
-pool's row, count, and refuse when nothing is left, all inside the caller's
-transaction.
+There are two resources, user seats and device seats. An org's *usage* is its
+members plus its pending, unexpired invitations (users) and its registered devices
+(devices). Its groups are *allotted* seats out of its pool; customers have pools of
+their own. *Available* is `limit - usage - allotted`.
+
+Every seat-taking write goes through this module (DESIGN.md, "Seats"): it locks the
+pool's rows top-down (a group together with the pools it draws from), counts, and
+refuses when too little is left, all inside the caller's transaction.
 """
 
 from dataclasses import dataclass
 
+from django.db.models import Sum
+from django.utils import timezone
+
 from .errors import OrganizationError
 from .models import Organization
 
+USERS = "users"
+DEVICES = "devices"
+
+RESOURCES = {
+    USERS: {"label": "user seats", "limit_field": "user_seat_limit"},
+    DEVICES: {"label": "device seats", "limit_field": "device_seat_limit"},
+}
+
 
 class SeatLimitExceeded(OrganizationError):
+    """Too few seats of one resource are left; the message says which and how many."""
+
     code = "seat_limit_exceeded"
+
+    def __init__(self, message: str, *, resource: str, available: int):
+        super().__init__(message)
+        self.resource = resource
+        self.available = available
 
 
 @dataclass(frozen=True)
@@ -23,33 +46,140 @@ class SeatUsage:
     allotted: int = 0
 
     @property
+    def label(self) -> str:
+        return RESOURCES[self.resource]["label"]
+
+    @property
     def available(self) -> int:
         return max(self.limit - self.used - self.allotted, 0)
 
     @property
     def percent_used(self) -> int:
+        return self._percent(self.used)
+
+    @property
+    def percent_allotted(self) -> int:
+        return min(self._percent(self.allotted), 100 - self.percent_used)
+
+    def _percent(self, amount: int) -> int:
         if not self.limit:
-            return 100 if self.used else 0
-        return min(round(100 * (self.used + self.allotted) / self.limit), 100)
+            return 100 if amount else 0
+        return min(round(100 * amount / self.limit), 100)
 
 
-def user_seat_usage(org: Organization, *, member_count: int | None = None) -> SeatUsage:
-    """User seats of `org`: its members count against its limit."""
-    used = org.memberships.count() if member_count is None else member_count
-    return SeatUsage(resource="user seats", limit=org.user_seat_limit, used=used)
+def pending_invitation_count(org: Organization) -> int:
+    """Pending, unexpired invitations hold user seats (read through the reverse relation)."""
+    invitations = getattr(org, "invitations", None)
+    if invitations is None:
+        return 0
+    return invitations.filter(status="pending", expires_at__gt=timezone.now()).count()
+
+
+def used(org: Organization, resource: str) -> int:
+    if resource == USERS:
+        return org.memberships.count() + pending_invitation_count(org)
+    return org.devices.count()
+
+
+def allotted(org: Organization, resource: str) -> int:
+    """Seats of `org`'s pool given to its groups (customers bring pools of their own)."""
+    field = RESOURCES[resource]["limit_field"]
+    total = org.children.filter(kind=Organization.Kind.GROUP).aggregate(total=Sum(field))["total"]
+    return total or 0
+
+
+def usage(org: Organization, resource: str) -> SeatUsage:
+    return SeatUsage(
+        resource=resource,
+        limit=getattr(org, RESOURCES[resource]["limit_field"]),
+        used=used(org, resource),
+        allotted=allotted(org, resource),
+    )
+
+
+def all_usage(org: Organization, *, member_count: int | None = None) -> dict[str, SeatUsage]:
+    """Both resources of `org` in four small queries (three with `member_count` known)."""
+    allotments = org.children.filter(kind=Organization.Kind.GROUP).aggregate(
+        users=Sum("user_seat_limit"), devices=Sum("device_seat_limit")
+    )
+    members = org.memberships.count() if member_count is None else member_count
+    return {
+        USERS: SeatUsage(
+            resource=USERS,
+            limit=org.user_seat_limit,
+            used=members + pending_invitation_count(org),
+            allotted=allotments["users"] or 0,
+        ),
+        DEVICES: SeatUsage(
+            resource=DEVICES,
+            limit=org.device_seat_limit,
+            used=org.devices.count(),
+            allotted=allotments["devices"] or 0,
+        ),
+    }
+
+
+def user_seat_usage(org: Organization) -> SeatUsage:
+    return usage(org, USERS)
+
+
+# --- locking ---------------------------------------------------------------------------
+
+
+def pool_chain(org: Organization) -> list[int]:
+    """Ids of `org` and the pools it draws from, root first: a group draws from its parent."""
+    chain = [org.pk]
+    kind, parent_id = org.kind, org.parent_id
+    while kind == Organization.Kind.GROUP and parent_id is not None:
+        chain.append(parent_id)
+        kind, parent_id = Organization.objects.values_list("kind", "parent_id").get(pk=parent_id)
+    return list(reversed(chain))
 
 
 def lock_pool(org: Organization) -> Organization:
-    """Lock `org`'s row for the rest of the transaction and return it fresh."""
-    return Organization.objects.select_for_update().get(pk=org.pk)
+    """Lock `org` and every pool it draws from, top-down, and return `org` fresh.
+
+    Every writer locks in the same order (root first), so two writers never wait
+    on each other in a cycle.
+    """
+    locked = None
+    for pk in pool_chain(org):
+        locked = Organization.objects.select_for_update().get(pk=pk)
+    return locked
+
+
+def ensure_available(org: Organization, resource: str, count: int = 1) -> SeatUsage:
+    """Raise SeatLimitExceeded unless `count` seats of `resource` are free in `org`."""
+    current = usage(org, resource)
+    if current.available < count:
+        raise SeatLimitExceeded(
+            _refusal(org, resource, count, current.available),
+            resource=resource,
+            available=current.available,
+        )
+    return current
+
+
+def take(org: Organization, resource: str, count: int = 1) -> Organization:
+    """Lock the pool and make sure `count` seats are free; call inside `atomic()`.
+
+    The caller writes the row that takes the seat in the same transaction.
+    """
+    pool = lock_pool(org)
+    ensure_available(pool, resource, count)
+    return pool
 
 
 def take_user_seat(org: Organization) -> Organization:
-    """Lock the pool and make sure one more user seat is free; call inside atomic()."""
-    pool = lock_pool(org)
-    usage = user_seat_usage(pool)
-    if usage.available < 1:
-        raise SeatLimitExceeded(
-            f"No user seat is left in {pool.display_name}: all {usage.limit} are taken.",
-        )
-    return pool
+    return take(org, USERS)
+
+
+def take_device_seat(org: Organization) -> Organization:
+    return take(org, DEVICES)
+
+
+def _refusal(org: Organization, resource: str, wanted: int, available: int) -> str:
+    label = RESOURCES[resource]["label"]
+    if available == 0:
+        return f"No {label[:-1]} is left in {org.display_name}: all {label} are taken."
+    return f"{org.display_name} has only {available} {label} left; {wanted} were asked for."
