@@ -21,7 +21,7 @@ from organizations import permissions, seats
 from organizations.audit import record_event
 from organizations.errors import NotAllowed, OrganizationError
 from organizations.models import GovernanceSettings, Membership, Organization
-from organizations.selectors import membership_for
+from organizations.selectors import access_to
 from organizations.services import add_member
 
 from .errors import (
@@ -71,7 +71,7 @@ def _require_can_invite(*, org: Organization, actor, role: str, as_staff: bool) 
         if not (actor is not None and actor.is_staff):
             raise NotAllowed("Only platform staff may do this.")
         return
-    membership = membership_for(actor, org.name) if actor is not None else None
+    membership = access_to(org, actor) if actor is not None else None
     if not permissions.can_invite_role(membership, role):
         if role == Membership.Role.OWNER and membership is not None:
             raise NotAllowed("Only owners can invite owners.", code="owner_only")
@@ -160,6 +160,47 @@ def invite_member(
     ip_address: str | None = None,
 ) -> Invitation:
     """Invite `email` to `org` as `role`; the invitation holds a user seat until it ends."""
+    return _invite(
+        org=org,
+        inviter=inviter,
+        email=email,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        ip_address=ip_address,
+        check_role=True,
+    )
+
+
+@transaction.atomic
+def invite_owner(*, org: Organization, inviter, email: str, ip_address: str | None = None):
+    """Invite the admin email of a new child organization as its owner.
+
+    `create_child_organization` has already checked that `inviter` manages the parent;
+    naming the new org's owner is part of creating it, so the owners-invite-owners rule
+    of an existing org does not apply.
+    """
+    return _invite(
+        org=org,
+        inviter=inviter,
+        email=email,
+        role=Membership.Role.OWNER,
+        ip_address=ip_address,
+        check_role=False,
+    )
+
+
+def _invite(
+    *,
+    org: Organization,
+    inviter,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    ip_address: str | None = None,
+    check_role: bool,
+) -> Invitation:
     email = normalize_email(email)
     try:
         validate_email(email)
@@ -169,7 +210,8 @@ def invite_member(
         raise InvitationError(f"Unknown role “{role}”.", code="invalid_role")
     pool = seats.lock_pool(org)
     _require_org_can_invite(pool)
-    _require_can_invite(org=pool, actor=inviter, role=role, as_staff=False)
+    if check_role:
+        _require_can_invite(org=pool, actor=inviter, role=role, as_staff=False)
     if _is_member(pool, email):
         raise AlreadyMember(f"{email} is already a member of {pool.display_name}.")
     existing = (

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from solo.admin import SingletonModelAdmin
 
@@ -6,6 +8,7 @@ from . import services
 from .mixins import client_ip
 from .models import (
     AuditEvent,
+    Device,
     GovernanceSettings,
     Membership,
     Organization,
@@ -36,27 +39,52 @@ class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):
     show_change_link = True
 
 
+class OrganizationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = [
+            *services.EDITABLE_FIELDS,
+            "user_seat_limit",
+            "device_seat_limit",
+            "is_reseller",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        limits = (cleaned.get("user_seat_limit"), cleaned.get("device_seat_limit"))
+        if self.instance.pk and None not in limits:
+            stored = Organization.objects.get(pk=self.instance.pk)
+            try:
+                services.check_seat_limits(org=stored, user_seats=limits[0], device_seats=limits[1])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field.replace("_seats", "_seat_limit"), errors)
+        return cleaned
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationAdminForm
     list_display = [
         "display_name",
         "name",
         "public_id",
         "kind",
         "status",
+        "is_reseller",
         "member_count",
         "user_seat_limit",
         "device_seat_limit",
         "created_at",
     ]
-    list_filter = ["status", "kind", "org_type"]
+    list_filter = ["status", "kind", "is_reseller", "org_type"]
     search_fields = ["name", "display_name", "public_id", "primary_email", "created_by__email"]
     readonly_fields = ["public_id", "kind", "parent", "status", "created_by", "created_at"]
     fieldsets = [
         (None, {"fields": ["public_id", "display_name", "name", "org_type", "primary_email"]}),
         ("Branding", {"fields": ["logo_url", "primary_color", "page_background_color"]}),
         ("Metadata", {"fields": ["metadata"]}),
-        ("Seats", {"fields": ["user_seat_limit", "device_seat_limit"]}),
+        ("Seats", {"fields": ["user_seat_limit", "device_seat_limit", "is_reseller"]}),
         ("Lifecycle", {"fields": ["kind", "parent", "status", "created_by", "created_at"]}),
     ]
     inlines = [MembershipInline]
@@ -84,13 +112,42 @@ class OrganizationAdmin(admin.ModelAdmin):
             ip_address=ip,
             **{f: data[f] for f in services.EDITABLE_FIELDS if f in data},
         )
-        services.set_seat_limits(
-            org=obj,
-            actor=request.user,
-            ip_address=ip,
-            user_seat_limit=data["user_seat_limit"],
-            device_seat_limit=data["device_seat_limit"],
-        )
+        seat_limits = {
+            "actor": request.user,
+            "ip_address": ip,
+            "user_seats": data["user_seat_limit"],
+            "device_seats": data["device_seat_limit"],
+        }
+        if obj.is_group:
+            # A group's limits are its allotment: the parent's pool rules apply.
+            services.change_allotment(group=obj, **seat_limits)
+        elif obj.is_customer:
+            services.change_customer_pool(customer=obj, **seat_limits)
+        else:
+            services.set_seat_limits(
+                org=obj,
+                actor=request.user,
+                ip_address=ip,
+                user_seat_limit=data["user_seat_limit"],
+                device_seat_limit=data["device_seat_limit"],
+            )
+        if "is_reseller" in data:
+            services.set_reseller(
+                org=obj, actor=request.user, ip_address=ip, is_reseller=data["is_reseller"]
+            )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.kind != Organization.Kind.STANDARD:
+            readonly.append("is_reseller")  # only standard orgs resell
+        return readonly
+
+
+@admin.register(Device)
+class DeviceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "identifier", "organization", "registered_by", "created_at"]
+    search_fields = ["name", "identifier", "organization__name"]
+    list_select_related = ["organization", "registered_by"]
 
 
 @admin.register(Membership)

@@ -259,3 +259,56 @@ class UnitDeleteForm(forms.Form):
             ("delete", "Delete its units and workspaces too"),
         ],
     )
+
+
+class ChildOrganizationForm(forms.Form):
+    """Amplify's "New Child Org" / "New Org" form, plus a display name."""
+
+    display_name = forms.CharField(
+        max_length=255, widget=forms.TextInput(attrs={"autofocus": True})
+    )
+    name = forms.CharField(
+        max_length=NAME_MAX_LENGTH,
+        required=False,
+        validators=[validate_org_name],
+        help_text=NAME_HELP,
+        widget=forms.TextInput(
+            attrs={"data-name-from": "id_display_name", "autocapitalize": "none"}
+        ),
+    )
+    admin_email = forms.EmailField(
+        help_text="This person becomes the owner of the new organization. "
+        "Your own address makes you its owner at once."
+    )
+    user_seats = forms.IntegerField(min_value=1, label="User seats (Dashboard Users)")
+    device_seats = forms.IntegerField(min_value=0, initial=0, label="Device seats")
+    invite_members = forms.BooleanField(
+        required=False,
+        label="Invite members now",
+        help_text="Go on to invite people once it is created. Needs more than one user seat.",
+        widget=forms.CheckboxInput(attrs={"data-enabled-when-above": "id_user_seats:1"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("invite_members") and (cleaned.get("user_seats") or 0) <= 1:
+            self.add_error(
+                "invite_members",
+                ValidationError(
+                    "Inviting members needs more than one user seat: the owner takes one.",
+                    code="invite_needs_seats",
+                ),
+            )
+        return cleaned
+
+
+class SeatsForm(forms.Form):
+    user_seats = forms.IntegerField(min_value=0, label="User seats")
+    device_seats = forms.IntegerField(min_value=0, label="Device seats")
+
+
+class DeviceForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    identifier = forms.CharField(
+        max_length=100, help_text="Unique within the organization, e.g. a serial number."
+    )

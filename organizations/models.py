@@ -68,14 +68,24 @@ class Organization(models.Model):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    is_reseller = models.BooleanField(
+        "reseller",
+        default=False,
+        help_text="Resellers may create customer organizations with pools of their own. "
+        "Set by platform staff.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="created_organizations",
         help_text="The initial owner: always an owner, cannot be removed or demoted.",
     )
-    user_seat_limit = models.PositiveIntegerField(default=0)
-    device_seat_limit = models.PositiveIntegerField(default=0)
+    user_seat_limit = models.PositiveIntegerField(
+        default=0, help_text="For a group: the user seats allotted to it by its parent."
+    )
+    device_seat_limit = models.PositiveIntegerField(
+        default=0, help_text="For a group: the device seats allotted to it by its parent."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,6 +105,14 @@ class Organization(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == self.Kind.GROUP
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind == self.Kind.CUSTOMER
 
 
 class Membership(models.Model):
@@ -124,6 +142,31 @@ class Membership(models.Model):
     @property
     def is_initial_owner(self) -> bool:
         return self.user_id == self.organization.created_by_id
+
+
+class Device(models.Model):
+    """A registered device of an org; each one takes a device seat."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="devices")
+    name = models.CharField(max_length=100)
+    identifier = models.CharField(
+        max_length=100, help_text="Unique within the organization, e.g. a serial number."
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("registered", auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "identifier"], name="device_identifier_unique_in_org"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.identifier})"
 
 
 class Team(models.Model):

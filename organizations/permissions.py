@@ -40,6 +40,9 @@ class Action:
     MANAGE_STRUCTURE = "structure.manage"
     LEAVE = "org.leave"
     DELETE = "org.delete"
+    MANAGE_CHILDREN = "children.manage"
+    VIEW_DEVICES = "devices.view"
+    MANAGE_DEVICES = "devices.manage"
     INVITE = "members.invite"
 
 
@@ -91,6 +94,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(Action.LEAVE, "Leave the organization", frozenset({Role.OWNER, Role.ADMIN, Role.MEMBER})),
     Rule(Action.DELETE, "Delete the organization (the password is asked again)", _OWNERS),
+    Rule(
+        Action.MANAGE_CHILDREN,
+        "Create groups (and, for resellers, customers), change their seats, and open and "
+        "manage them with the same role",
+        _MANAGERS,
+    ),
+    Rule(Action.VIEW_DEVICES, "See the registered devices", _EVERYONE),
+    Rule(Action.MANAGE_DEVICES, "Register and remove devices", _MANAGERS),
 )
 
 RULES_BY_ACTION: dict[str, Rule] = {rule.action: rule for rule in RULES}
@@ -104,6 +115,11 @@ def matrix_role(membership: Membership) -> str:
     if membership.is_initial_owner:
         return INITIAL_OWNER
     return membership.role
+
+
+# Owners and admins of a parent org open and manage its children with the same role;
+# a child's members get nothing in the parent.
+INHERITED_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 
 
 def role_allows(role: str, action: str) -> bool:
@@ -228,7 +244,12 @@ class OrgPermissions:
 
     @property
     def leave(self) -> bool:
-        return self.allows(Action.LEAVE)
+        # Access inherited from a parent org is no membership one could leave.
+        return self.allows(Action.LEAVE) and not self.inherited
+
+    @property
+    def inherited(self) -> bool:
+        return self.membership.pk is None
 
     @property
     def delete(self) -> bool:
@@ -237,6 +258,18 @@ class OrgPermissions:
     @property
     def is_initial_owner(self) -> bool:
         return matrix_role(self.membership) == INITIAL_OWNER
+
+    @property
+    def manage_children(self) -> bool:
+        return self.allows(Action.MANAGE_CHILDREN)
+
+    @property
+    def view_devices(self) -> bool:
+        return self.allows(Action.VIEW_DEVICES)
+
+    @property
+    def manage_devices(self) -> bool:
+        return self.allows(Action.MANAGE_DEVICES)
 
 
 def has_verified_email(user) -> bool:
@@ -273,3 +306,14 @@ def org_invite_blocked_reason(org) -> str | None:
             "You can invite people once it is approved."
         )
     return f"{org.display_name} is {org.get_status_display().lower()}: it cannot invite anyone."
+
+
+def can_change_customer_pool(user, customer, *, membership: Membership | None) -> bool:
+    """A customer's own pool is set by platform staff or by an owner of its reseller."""
+    if user.is_staff:
+        return True
+    return (
+        membership is not None
+        and membership.role == Role.OWNER
+        and membership.organization_id == customer.parent_id
+    )

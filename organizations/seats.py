@@ -1,27 +1,44 @@
-"""Seat pools: what an organization may use, uses, and has left.
+"""Seat pools: what an organization may use, uses, gives to its groups, and has left.
 
-Every seat-taking write goes through this module (DESIGN.md, "Seats"): lock the
-pool's row, count, and refuse when nothing is left, all inside the caller's
-transaction.
+There are two resources, user seats and device seats. An org's *usage* is its
+members plus its pending, unexpired invitations (users) and its registered devices
+(devices). Its groups are *allotted* seats out of its pool; customers have pools of
+their own. *Available* is `limit - usage - allotted`.
 
-User seats are taken by members and held by pending, unexpired invitations. The
-invitations app owns those rows; this module reads them through the reverse
-relation `org.invitations`, so organizations never imports invitations.
+Every seat-taking write goes through this module (DESIGN.md, "Seats"): it locks the
+pool's rows top-down (a group together with the pools it draws from), counts, and
+refuses when too little is left, all inside the caller's transaction.
 """
 
 from dataclasses import dataclass
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from .errors import OrganizationError
 from .models import Organization
 
+USERS = "users"
+DEVICES = "devices"
+
 # The status the invitations app gives an invitation that still holds a seat.
 PENDING_INVITATION_STATUS = "pending"
 
+RESOURCES = {
+    USERS: {"label": "user seats", "limit_field": "user_seat_limit"},
+    DEVICES: {"label": "device seats", "limit_field": "device_seat_limit"},
+}
+
 
 class SeatLimitExceeded(OrganizationError):
+    """Too few seats of one resource are left; the message says which and how many."""
+
     code = "seat_limit_exceeded"
+
+    def __init__(self, message: str, *, resource: str, available: int):
+        super().__init__(message)
+        self.resource = resource
+        self.available = available
 
 
 @dataclass(frozen=True)
@@ -30,66 +47,168 @@ class SeatUsage:
     limit: int
     used: int
     allotted: int = 0
-    held: int = 0
+
+    @property
+    def label(self) -> str:
+        return RESOURCES[self.resource]["label"]
 
     @property
     def available(self) -> int:
-        return max(self.limit - self.used - self.held - self.allotted, 0)
+        return max(self.limit - self.used - self.allotted, 0)
 
     @property
     def percent_used(self) -> int:
-        taken = self.used + self.held + self.allotted
+        return self._percent(self.used)
+
+    @property
+    def percent_allotted(self) -> int:
+        return min(self._percent(self.allotted), 100 - self.percent_used)
+
+    def _percent(self, amount: int) -> int:
         if not self.limit:
-            return 100 if taken else 0
-        return min(round(100 * taken / self.limit), 100)
+            return 100 if amount else 0
+        return min(round(100 * amount / self.limit), 100)
 
 
-def held_invitation_count(org: Organization) -> int:
-    """Pending invitations that have not expired: each holds one user seat."""
-    return org.invitations.filter(
+def pending_invitation_count(org: Organization) -> int:
+    """Pending, unexpired invitations hold user seats (read through the reverse relation)."""
+    invitations = getattr(org, "invitations", None)
+    if invitations is None:
+        return 0
+    return invitations.filter(
         status=PENDING_INVITATION_STATUS, expires_at__gt=timezone.now()
     ).count()
 
 
-def user_seat_usage(
-    org: Organization, *, member_count: int | None = None, held_count: int | None = None
-) -> SeatUsage:
-    """User seats of `org`: its members and its pending invitations count against its limit."""
-    used = org.memberships.count() if member_count is None else member_count
-    held = held_invitation_count(org) if held_count is None else held_count
-    return SeatUsage(resource="user seats", limit=org.user_seat_limit, used=used, held=held)
+def used(org: Organization, resource: str) -> int:
+    if resource == USERS:
+        return org.memberships.count() + pending_invitation_count(org)
+    return org.devices.count()
 
 
-def lock_pool(org: Organization) -> Organization:
-    """Lock `org`'s row for the rest of the transaction and return it fresh."""
-    return Organization.objects.select_for_update().get(pk=org.pk)
+def allotted(org: Organization, resource: str) -> int:
+    """Seats of `org`'s pool given to its groups (customers bring pools of their own)."""
+    field = RESOURCES[resource]["limit_field"]
+    total = org.children.filter(kind=Organization.Kind.GROUP).aggregate(total=Sum(field))["total"]
+    return total or 0
 
 
-def _no_seat_left(pool: Organization, usage: SeatUsage) -> SeatLimitExceeded:
-    return SeatLimitExceeded(
-        f"No user seat is left in {pool.display_name}: all {usage.limit} are taken "
-        "by members and pending invitations.",
+def usage(org: Organization, resource: str) -> SeatUsage:
+    return SeatUsage(
+        resource=resource,
+        limit=getattr(org, RESOURCES[resource]["limit_field"]),
+        used=used(org, resource),
+        allotted=allotted(org, resource),
     )
 
 
-def take_user_seat(org: Organization) -> Organization:
-    """Lock the pool and make sure one more user seat is free; call inside atomic()."""
+def all_usage(org: Organization, *, member_count: int | None = None) -> dict[str, SeatUsage]:
+    """Both resources of `org` in four small queries (three with `member_count` known)."""
+    allotments = org.children.filter(kind=Organization.Kind.GROUP).aggregate(
+        users=Sum("user_seat_limit"), devices=Sum("device_seat_limit")
+    )
+    members = org.memberships.count() if member_count is None else member_count
+    return {
+        USERS: SeatUsage(
+            resource=USERS,
+            limit=org.user_seat_limit,
+            used=members + pending_invitation_count(org),
+            allotted=allotments["users"] or 0,
+        ),
+        DEVICES: SeatUsage(
+            resource=DEVICES,
+            limit=org.device_seat_limit,
+            used=org.devices.count(),
+            allotted=allotments["devices"] or 0,
+        ),
+    }
+
+
+def user_seat_usage(org: Organization) -> SeatUsage:
+    return usage(org, USERS)
+
+
+# --- locking ---------------------------------------------------------------------------
+
+
+def pool_chain(org: Organization) -> list[int]:
+    """Ids of `org` and the pools it draws from, root first: a group draws from its parent."""
+    chain = [org.pk]
+    kind, parent_id = org.kind, org.parent_id
+    while kind == Organization.Kind.GROUP and parent_id is not None:
+        chain.append(parent_id)
+        kind, parent_id = Organization.objects.values_list("kind", "parent_id").get(pk=parent_id)
+    return list(reversed(chain))
+
+
+def lock_pool(org: Organization) -> Organization:
+    """Lock `org` and every pool it draws from, top-down, and return `org` fresh.
+
+    Every writer locks in the same order (root first), so two writers never wait
+    on each other in a cycle.
+    """
+    locked = None
+    for pk in pool_chain(org):
+        locked = Organization.objects.select_for_update().get(pk=pk)
+    return locked
+
+
+def ensure_available(org: Organization, resource: str, count: int = 1) -> SeatUsage:
+    """Raise SeatLimitExceeded unless `count` seats of `resource` are free in `org`."""
+    current = usage(org, resource)
+    if current.available < count:
+        raise SeatLimitExceeded(
+            _refusal(org, resource, count, current.available),
+            resource=resource,
+            available=current.available,
+        )
+    return current
+
+
+def take(org: Organization, resource: str, count: int = 1) -> Organization:
+    """Lock the pool and make sure `count` seats are free; call inside `atomic()`.
+
+    The caller writes the row that takes the seat in the same transaction.
+    """
     pool = lock_pool(org)
-    usage = user_seat_usage(pool)
-    if usage.available < 1:
-        raise _no_seat_left(pool, usage)
+    ensure_available(pool, resource, count)
     return pool
+
+
+def take_user_seat(org: Organization) -> Organization:
+    return take(org, USERS)
+
+
+def take_device_seat(org: Organization) -> Organization:
+    return take(org, DEVICES)
 
 
 def take_held_user_seat(org: Organization) -> Organization:
-    """Lock the pool for turning a held seat (a pending invitation) into a member.
+    """Lock the pool to turn a held seat (a pending invitation) into a member.
 
-    The invitation's own seat is already counted, so only members decide: a new
-    member must fit under the limit. Other pending invitations do not block it; if
-    the limit was lowered below what is held, the first to accept wins.
+    The invitation's own seat is already counted, so only members and the groups'
+    allotments decide: a new member must fit under the limit. Other pending
+    invitations do not block it; if the limit was lowered below what is held, the
+    first to accept wins and the others are refused.
     """
     pool = lock_pool(org)
-    usage = user_seat_usage(pool, held_count=0)
-    if usage.available < 1:
-        raise _no_seat_left(pool, usage)
+    current = SeatUsage(
+        resource=USERS,
+        limit=pool.user_seat_limit,
+        used=pool.memberships.count(),
+        allotted=allotted(pool, USERS),
+    )
+    if current.available < 1:
+        raise SeatLimitExceeded(
+            _refusal(pool, USERS, 1, current.available),
+            resource=USERS,
+            available=current.available,
+        )
     return pool
+
+
+def _refusal(org: Organization, resource: str, wanted: int, available: int) -> str:
+    label = RESOURCES[resource]["label"]
+    if available == 0:
+        return f"No {label[:-1]} is left in {org.display_name}: all {label} are taken."
+    return f"{org.display_name} has only {available} {label} left; {wanted} were asked for."

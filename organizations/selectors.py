@@ -2,10 +2,22 @@
 
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from .models import AuditEvent, Membership, Organization, OrganizationalUnit, Team, Workspace
+from .models import (
+    AuditEvent,
+    Device,
+    Membership,
+    Organization,
+    OrganizationalUnit,
+    Team,
+    Workspace,
+)
+from .permissions import INHERITED_ROLES
 
 
 def memberships_for_user(user) -> QuerySet[Membership]:
@@ -34,14 +46,158 @@ def switcher_memberships(user) -> list[Membership]:
 
 
 def membership_for(user, org_name: str) -> Membership | None:
-    """The user's membership in the org named `org_name`, with the org loaded."""
+    """The user's access to the org named `org_name`, with the org loaded.
+
+    A direct membership, or else the role of an owner or admin of one of the org's
+    ancestors (see `inherited_access`). None when the user may not see the org.
+    """
     if not user.is_authenticated:
         return None
-    return (
+    direct = (
         Membership.objects.filter(user=user, organization__name=org_name)
+        .select_related("organization", "organization__parent")
+        .first()
+    )
+    if direct is not None:
+        return direct
+    org = (
+        Organization.objects.filter(name=org_name, parent__isnull=False)
+        .select_related("parent")
+        .first()
+    )
+    return inherited_access(user, org) if org is not None else None
+
+
+def access_to(org: Organization, user) -> Membership | None:
+    """Like `membership_for`, for an org already loaded (the services' re-check)."""
+    direct = (
+        Membership.objects.filter(organization=org, user=user)
         .select_related("organization")
         .first()
     )
+    return direct if direct is not None else inherited_access(user, org)
+
+
+def inherited_access(user, org: Organization) -> Membership | None:
+    """An owner or admin of one of `org`'s ancestors opens it with that role.
+
+    Given as an unsaved Membership (pk None) whose `inherited_from` names the
+    ancestor; a child's own members get nothing in its parents.
+    """
+    if org.parent_id is None or not user.is_authenticated:
+        return None
+    inherited = Membership.objects.filter(
+        user=user, organization_id__in=ancestor_ids(org), role__in=INHERITED_ROLES
+    ).select_related("organization")
+    best = None
+    for membership in inherited:
+        if best is None or membership.role == Membership.Role.OWNER:
+            best = membership
+    if best is None:
+        return None
+    access = Membership(organization=org, user=user, role=best.role)
+    access.inherited_from = best.organization
+    return access
+
+
+def ancestor_ids(org: Organization) -> list[int]:
+    """Ids of `org`'s ancestors, nearest first: one small query per level."""
+    ids = []
+    parent_id = org.parent_id
+    while parent_id is not None and parent_id not in ids:
+        ids.append(parent_id)
+        parent_id = Organization.objects.values_list("parent_id", flat=True).get(pk=parent_id)
+    return ids
+
+
+def descendants_by_level(org: Organization) -> list[list[Organization]]:
+    """`org`'s children, grandchildren, ... one query per level, each row annotated with
+    its member, device and pending-invitation counts and its groups' allotments."""
+    levels = []
+    parent_ids = [org.pk]
+    seen = {org.pk}
+    while parent_ids:
+        level = list(
+            Organization.objects.filter(parent_id__in=parent_ids)
+            .exclude(pk__in=seen)
+            .annotate(
+                member_count=_count_of(Membership, "organization"),
+                device_count=_count_of(Device, "organization"),
+                groups_user_allotment=_group_allotment("user_seat_limit"),
+                groups_device_allotment=_group_allotment("device_seat_limit"),
+                pending_invitation_count=_pending_invitations(),
+                parent_name=F("parent__name"),
+            )
+            .order_by("kind", "display_name")
+        )
+        if not level:
+            break
+        levels.append(level)
+        parent_ids = [child.pk for child in level]
+        seen.update(parent_ids)
+    return levels
+
+
+def _count_of(model, fk: str, **filters):
+    return Coalesce(
+        Subquery(
+            model.objects.filter(**{fk: OuterRef("pk")}, **filters)
+            .order_by()
+            .values(fk)
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        0,
+    )
+
+
+def _pending_invitations():
+    """Pending, unexpired invitations per org, read through the app registry so that
+    this app does not depend on the invitations app."""
+    if not apps.is_installed("invitations"):
+        return Value(0)
+    invitation = apps.get_model("invitations", "Invitation")
+    return _count_of(
+        invitation,
+        "organization",
+        status="pending",
+        expires_at__gt=timezone.now(),
+    )
+
+
+def _group_allotment(field: str):
+    return Coalesce(
+        Subquery(
+            Organization.objects.filter(parent=OuterRef("pk"), kind=Organization.Kind.GROUP)
+            .order_by()
+            .values("parent")
+            .annotate(total=Sum(field))
+            .values("total")[:1]
+        ),
+        0,
+    )
+
+
+def child_tree(org: Organization) -> list[tuple[int, Organization]]:
+    """The descendants of `org` in tree order as (depth, org) pairs, depth 0 for children."""
+    levels = descendants_by_level(org)
+    children_of: dict[int, list[Organization]] = {}
+    for level in levels:
+        for node in level:
+            children_of.setdefault(node.parent_id, []).append(node)
+    rows: list[tuple[int, Organization]] = []
+
+    def visit(parent_id: int, depth: int) -> None:
+        for node in children_of.get(parent_id, []):
+            rows.append((depth, node))
+            visit(node.pk, depth + 1)
+
+    visit(org.pk, 0)
+    return rows
+
+
+def devices_for(org: Organization) -> QuerySet[Device]:
+    return org.devices.select_related("registered_by").order_by("name", "identifier")
 
 
 def teams_with_counts(org: Organization) -> QuerySet[Team]:

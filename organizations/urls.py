@@ -14,6 +14,12 @@ def org_path(route: str, view, name: str):
 
 org_patterns = [
     org_path("", views.OrganizationDashboardView.as_view(), "dashboard"),
+    org_path("children/", views.ChildOrganizationListView.as_view(), "children"),
+    org_path("children/new/", views.ChildOrganizationCreateView.as_view(), "child_create"),
+    org_path("children/<slug:child_name>/seats/", views.ChildSeatsView.as_view(), "child_seats"),
+    org_path("devices/", views.DeviceListView.as_view(), "devices"),
+    org_path("devices/new/", views.DeviceRegisterView.as_view(), "device_register"),
+    org_path("devices/<int:device_id>/remove/", views.DeviceRemoveView.as_view(), "device_remove"),
     org_path("settings/", views.OrganizationSettingsView.as_view(), "settings"),
     org_path("audit/", views.AuditLogView.as_view(), "audit"),
     org_path("delete/", views.OrganizationDeleteView.as_view(), "delete"),

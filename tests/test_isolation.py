@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from organizations import services
 from organizations.models import OrganizationalUnit, Workspace
 
 from .factories import (
@@ -53,6 +54,8 @@ def foreign_kwargs(foreign):
     unit = {"unit_id": foreign["unit"].pk if foreign["unit"] else 0}
     workspace = {"workspace_id": foreign["workspace"].pk if foreign["workspace"] else 0}
     invitation = {"pk": foreign["invitation"].pk if foreign["invitation"] else 0}
+    child = {"child_name": foreign["child"].name if foreign["child"] else "x"}
+    device = {"device_id": foreign["device"].pk if foreign["device"] else 0}
     return {
         "organizations:dashboard": org,
         "organizations:settings": org,
@@ -84,10 +87,18 @@ def foreign_kwargs(foreign):
         "invitations:revoke": {**org, **invitation},
         # A token is the capability itself: an outsider's best try is a forged one.
         "invitations:link": {"token": "forged-" + "x" * 36},
+        "organizations:children": org,
+        "organizations:child_create": org,
+        "organizations:child_seats": {**org, **child},
+        "organizations:devices": org,
+        "organizations:device_register": org,
+        "organizations:device_remove": {**org, **device},
     }
 
 
-NO_FOREIGN = dict.fromkeys(("org", "event", "member", "team", "unit", "workspace", "invitation"))
+NO_FOREIGN = dict.fromkeys(
+    ("org", "event", "member", "team", "unit", "workspace", "child", "device", "invitation")
+)
 
 ISOLATION_CASES = frozenset(foreign_kwargs(NO_FOREIGN))
 
@@ -101,7 +112,20 @@ OBJECT_CASES = sorted(
 
 
 def make_foreign():
-    foreign_org = OrganizationFactory()
+    foreign_org = OrganizationFactory(is_reseller=True)
+    stranger = foreign_org.created_by
+    child = services.create_child_organization(
+        parent=foreign_org,
+        creator=stranger,
+        kind="group",
+        display_name="Foreign group",
+        admin_email=stranger.email,
+        user_seats=2,
+        device_seats=1,
+    )
+    device = services.register_device(
+        org=foreign_org, actor=stranger, name="Foreign device", identifier="F-1"
+    )
     unit = OrganizationalUnit.objects.create(organization=foreign_org, name="Foreign unit")
     workspace = Workspace.objects.create(organization=foreign_org, unit=unit, name="Foreign ws")
     member = MembershipFactory(organization=foreign_org)
@@ -116,6 +140,8 @@ def make_foreign():
         "unit": unit,
         "workspace": workspace,
         "invitation": InvitationFactory(organization=foreign_org),
+        "child": child,
+        "device": device,
     }
 
 
@@ -132,6 +158,11 @@ def hostile_post_data(foreign):
         "strategy": "delete",
         "parent": "",
         "emails": "hijacked@example.com",
+        "kind": "group",
+        "admin_email": foreign["member"].user.email,
+        "user_seats": 1,
+        "device_seats": 0,
+        "identifier": "hijacked",
     }
 
 

@@ -4,6 +4,15 @@ Views, admin actions, tasks and commands call these; they never repeat a rule.
 The package is split by subject; every public name is importable from here.
 """
 
+from .children import (
+    change_allotment,
+    change_customer_pool,
+    check_allotment,
+    check_seat_limits,
+    create_child_organization,
+    set_reseller,
+)
+from .devices import register_device, remove_device
 from .lifecycle import (
     DEFAULT_TEAM_NAME,
     EDITABLE_FIELDS,
@@ -51,7 +60,12 @@ __all__ = [
     "add_member",
     "add_team_member",
     "add_workspace_member",
+    "change_allotment",
+    "change_customer_pool",
     "change_role",
+    "check_allotment",
+    "check_seat_limits",
+    "create_child_organization",
     "create_organization",
     "create_team",
     "create_unit",
@@ -61,11 +75,14 @@ __all__ = [
     "delete_unit",
     "delete_workspace",
     "leave_organization",
+    "register_device",
+    "remove_device",
     "remove_member",
     "remove_team_member",
     "remove_workspace_member",
     "rename_team",
     "revoke_pending_invitations",
+    "set_reseller",
     "set_seat_limits",
     "suggest_org_name",
     "unit_descendant_ids",

@@ -3,16 +3,13 @@
 from .. import permissions, seats
 from ..errors import NotAllowed
 from ..models import Membership, Organization
+from ..selectors import access_to
 
 
 def lock_and_authorize(org: Organization, actor, action: str) -> tuple[Organization, Membership]:
     """Lock `org`'s row, then make sure `actor` (re-read now) may take `action` in it."""
     org = seats.lock_pool(org)
-    membership = (
-        Membership.objects.filter(organization=org, user=actor)
-        .select_related("organization")
-        .first()
-    )
+    membership = access_to(org, actor)
     if not permissions.membership_allows(membership, action):
         raise NotAllowed("Your role in this organization does not allow this.", code="not_allowed")
     return org, membership

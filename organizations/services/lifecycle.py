@@ -13,7 +13,7 @@ from .. import permissions, seats
 from ..audit import record_event
 from ..errors import NotAllowed, OrganizationError
 from ..models import GovernanceSettings, Membership, Organization, Team
-from ..selectors import deletion_summary
+from ..selectors import access_to, deletion_summary
 from ..validators import NAME_MAX_LENGTH
 
 DEFAULT_TEAM_NAME = "Everyone"
@@ -213,11 +213,7 @@ def delete_organization(
     (their org link is cleared; the name and id were copied in when they were written).
     """
     org = seats.lock_pool(org)
-    actor_membership = (
-        Membership.objects.filter(organization=org, user=actor)
-        .select_related("organization")
-        .first()
-    )
+    actor_membership = access_to(org, actor)
     if not permissions.membership_allows(actor_membership, permissions.Action.DELETE):
         raise NotAllowed("Only an owner may delete this organization.", code="not_owner")
     if (confirm_name or "").strip() != org.name:

@@ -14,6 +14,7 @@ from .. import permissions, seats
 from ..audit import record_event
 from ..errors import NotAllowed, OrganizationError
 from ..models import Membership, Organization
+from ..selectors import access_to
 
 Role = Membership.Role
 
@@ -31,7 +32,7 @@ def _load(
     org: Organization, actor, membership: Membership
 ) -> tuple[Organization, Membership, Membership]:
     org = seats.lock_pool(org)
-    actor_membership = _fresh_membership(org, user=actor)
+    actor_membership = access_to(org, actor)
     if actor_membership is None:
         raise NotAllowed("You are not a member of this organization.", code="not_member")
     target = _fresh_membership(org, pk=membership.pk)

@@ -1,5 +1,7 @@
 """Thin class-based views: a mixin resolves the org, a service does the work."""
 
+from .children import ChildOrganizationCreateView, ChildOrganizationListView, ChildSeatsView
+from .devices import DeviceListView, DeviceRegisterView, DeviceRemoveView
 from .members import (
     LeaveView,
     MemberEditView,
@@ -38,6 +40,12 @@ from .teams import (
 
 __all__ = [
     "AuditLogView",
+    "ChildOrganizationCreateView",
+    "ChildOrganizationListView",
+    "ChildSeatsView",
+    "DeviceListView",
+    "DeviceRegisterView",
+    "DeviceRemoveView",
     "HomeView",
     "LeaveView",
     "MemberEditView",

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView, ListView, TemplateView
 
-from .. import permissions, ratelimits, selectors, services
+from .. import permissions, ratelimits, seats, selectors, services
 from ..errors import NotAllowed
 from ..forms import (
     MetadataFormSet,
@@ -17,7 +17,6 @@ from ..forms import (
 )
 from ..mixins import OrgAccessMixin, client_ip, require_recent_password
 from ..permissions import Action, can_create_organization
-from ..seats import user_seat_usage
 from .base import OrgServiceFormView
 
 
@@ -101,7 +100,7 @@ class OrganizationDashboardView(OrgAccessMixin, TemplateView):
         count = selectors.member_count(self.org)
         context.update(
             member_count=count,
-            user_seats=user_seat_usage(self.org, member_count=count),
+            seat_usage=seats.all_usage(self.org, member_count=count),
             teams=selectors.teams_with_counts(self.org),
         )
         return context

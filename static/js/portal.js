@@ -38,6 +38,21 @@
     text.insertAdjacentElement("afterend", picker);
   });
 
+  // "Invite members now" and the like: enabled only while a number field exceeds a bound.
+  document.querySelectorAll("[data-enabled-when-above]").forEach(function (input) {
+    var parts = input.dataset.enabledWhenAbove.split(":");
+    var source = document.getElementById(parts[0]);
+    var bound = parseInt(parts[1], 10);
+    if (!source) return;
+    function update() {
+      var enabled = parseInt(source.value, 10) > bound;
+      input.disabled = !enabled;
+      if (!enabled) input.checked = false;
+    }
+    source.addEventListener("input", update);
+    update();
+  });
+
   // Metadata rows: add a row from the empty-form template, hide removed rows.
   var rows = document.getElementById("metadata-rows");
   var addButton = document.getElementById("metadata-add");

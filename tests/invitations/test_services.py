@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone
@@ -86,7 +87,7 @@ def test_a_pending_invitation_holds_a_seat(invite, org):
     org.refresh_from_db()
     invite("first@example.com")
     usage = user_seat_usage(org)
-    assert (usage.used, usage.held, usage.available) == (1, 1, 0)
+    assert (usage.used, usage.available) == (2, 0)  # the owner and the invitation
     with pytest.raises(SeatLimitExceeded):
         services.invite_member(org=org, inviter=org.created_by, email="second@example.com")
     assert Invitation.objects.count() == 1
@@ -314,7 +315,8 @@ def test_accepting_does_not_count_the_seat_twice(invite, org):
     services.accept_invitation(token=token, user=UserFactory(email="last@example.com"))
     org.refresh_from_db()
     usage = user_seat_usage(org)
-    assert (usage.used, usage.held, usage.available) == (2, 0, 0)
+    assert (usage.used, usage.available) == (2, 0)
+    assert not Invitation.objects.filter(status="pending").exists()
 
 
 def test_accept_checks_the_seat_again(invite, org):
@@ -408,3 +410,48 @@ def test_removing_a_member_revokes_their_open_invitations(org, owner, member_use
     assert (pending.status, other.status) == ("revoked", "pending")
     event = AuditEvent.objects.get(action="member.remove")
     assert event.detail["invitations_revoked"] == 1
+
+
+def test_a_child_orgs_admin_email_is_invited_as_its_owner(
+    org, owner, django_capture_on_commit_callbacks
+):
+    from organizations.services import create_child_organization
+
+    UserFactory(email="lead@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        child = create_child_organization(
+            parent=org,
+            creator=owner,
+            kind="group",
+            display_name="Leads",
+            admin_email="Lead@example.com",
+            user_seats=2,
+            device_seats=0,
+        )
+    invitation = Invitation.objects.get(organization=child)
+    assert (invitation.email, invitation.role, invitation.status) == (
+        "lead@example.com",
+        "owner",
+        "pending",
+    )
+    assert not child.memberships.exists()
+    assert [m.to for m in mail.outbox] == [["lead@example.com"]]
+    token = token_from_last_mail("lead@example.com")
+    lead = get_user_model().objects.get(email="lead@example.com")
+    membership = services.accept_invitation(token=token, user=lead)
+    assert (membership.organization, membership.role) == (child, "owner")
+
+
+def test_an_admin_of_the_parent_may_name_the_childs_owner(org, admin_user):
+    from organizations.services import create_child_organization
+
+    child = create_child_organization(
+        parent=org,
+        creator=admin_user,
+        kind="group",
+        display_name="Admins' group",
+        admin_email="boss@example.com",
+        user_seats=1,
+        device_seats=0,
+    )
+    assert Invitation.objects.get(organization=child).role == "owner"

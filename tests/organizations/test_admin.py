@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from organizations.models import AuditEvent, GovernanceSettings
+from organizations.models import AuditEvent, GovernanceSettings, Organization
 
 from ..factories import OrganizationFactory, UserFactory
 
@@ -95,3 +95,57 @@ def test_non_staff_cannot_reach_admin(client, owner):
     client.force_login(owner)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def _change_data(org, **overrides):
+    data = {
+        "display_name": org.display_name,
+        "name": org.name,
+        "org_type": org.org_type,
+        "primary_email": org.primary_email,
+        "logo_url": org.logo_url,
+        "primary_color": org.primary_color,
+        "page_background_color": org.page_background_color,
+        "metadata": "{}",
+        "user_seat_limit": str(org.user_seat_limit),
+        "device_seat_limit": str(org.device_seat_limit),
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_staff_mark_resellers_in_admin(staff_client, org):
+    url = reverse("admin:organizations_organization_change", args=[org.pk])
+    response = staff_client.post(url, _change_data(org, is_reseller="on"))
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.is_reseller
+    assert AuditEvent.objects.filter(organization=org, action="org.reseller_on").exists()
+
+
+def test_admin_group_allotment_follows_pool_rules(staff_client, org, owner):
+    from organizations import services
+
+    Organization.objects.filter(pk=org.pk).update(user_seat_limit=5, device_seat_limit=0)
+    org.refresh_from_db()
+    group = services.create_child_organization(
+        parent=org,
+        creator=owner,
+        kind="group",
+        display_name="Group",
+        admin_email=owner.email,
+        user_seats=2,
+        device_seats=0,
+    )
+    url = reverse("admin:organizations_organization_change", args=[group.pk])
+    response = staff_client.post(url, _change_data(group, user_seat_limit="9"))
+    assert response.status_code == 200
+    assert "only 2 user seats left" in response.content.decode()
+    group.refresh_from_db()
+    assert group.user_seat_limit == 2
+    response = staff_client.post(url, _change_data(group, user_seat_limit="4"))
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.user_seat_limit == 4

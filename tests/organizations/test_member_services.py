@@ -8,6 +8,7 @@ from organizations import services
 from organizations.errors import NotAllowed, OrganizationError
 from organizations.models import (
     AuditEvent,
+    Device,
     Membership,
     Organization,
     OrganizationalUnit,
@@ -313,9 +314,11 @@ def test_deletion_summary_counts_descendants(org, member_user):
     group, grandchild = _family(org)
     from organizations.selectors import deletion_summary
 
+    Device.objects.create(organization=grandchild, name="Kiosk", identifier="K-1")
     summary = deletion_summary(org)
     assert [c.name for c in summary.descendants] == [group.name, grandchild.name]
     assert summary.counts() == {
+        "devices": 1,
         "child_organizations": 2,
         "members": 3,
         "teams": 1,
@@ -328,9 +331,10 @@ def test_deletion_summary_counts_descendants(org, member_user):
 def test_reverse_relations_of_other_apps_are_counted_when_they_exist(org, member_user):
     from organizations.selectors import _reverse_count
 
-    # `memberships` stands in for `invitations` / `devices`, which other apps will add.
+    # `memberships` stands in for `invitations`, which another app adds.
     assert _reverse_count("memberships", [org.pk]) == 2
-    assert _reverse_count("devices", [org.pk]) is None
+    assert _reverse_count("devices", [org.pk]) == 0
+    assert _reverse_count("no_such_relation", [org.pk]) is None
     assert _reverse_count("name", [org.pk]) is None  # a plain field is not a relation
 
 

@@ -22,6 +22,9 @@ EXPECTED_MATRIX = {
     Action.MANAGE_STRUCTURE: (True, True, True, False),
     Action.LEAVE: (False, True, True, True),
     Action.DELETE: (True, True, False, False),
+    Action.MANAGE_CHILDREN: (True, True, True, False),
+    Action.VIEW_DEVICES: (True, True, True, True),
+    Action.MANAGE_DEVICES: (True, True, True, False),
     Action.INVITE: (True, True, True, False),
 }
 
@@ -122,3 +125,26 @@ def test_assignable_roles(org, owner, admin_user):
         Role.ADMIN,
         Role.MEMBER,
     ]
+
+
+def test_inherited_access_cannot_leave(org, owner):
+    """A parent's owner opens a child with their role, but holds no membership to leave."""
+    from organizations import services
+    from organizations.selectors import membership_for
+
+    child = services.create_child_organization(
+        parent=org,
+        creator=owner,
+        kind="group",
+        display_name="Child",
+        admin_email=owner.email,
+        user_seats=1,
+        device_seats=0,
+    )
+    outsider_owner = MembershipFactory(organization=org, role=Role.OWNER).user
+    access = membership_for(outsider_owner, child.name)
+    assert access.pk is None and access.role == Role.OWNER
+    assert access.inherited_from == org
+    perms = permissions.OrgPermissions(access)
+    assert perms.inherited and perms.delete and perms.manage_children
+    assert not perms.leave

@@ -16,7 +16,7 @@ from ..factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 7
+MAX_QUERIES = 10
 
 
 def _bulk_members(org, count, prefix="bulk"):

@@ -185,8 +185,9 @@ def test_dashboard_shows_the_org(client_for, org, owner, member_user):
     content = response.content.decode()
     assert org.public_id in content and "Acme Corporation" in content
     assert response.context["member_count"] == 2
-    seats = response.context["user_seats"]
+    seats = response.context["seat_usage"]["users"]
     assert (seats.used, seats.limit) == (2, org.user_seat_limit)
+    assert 'data-testid="seats-devices"' in content
     assert "Owner (initial owner)" in content
     assert [t.name for t in response.context["teams"]] == ["Everyone"]
 

@@ -89,6 +89,8 @@ class Command(BaseCommand):
                 if not org.memberships.filter(user=users[email]).exists():
                     services.add_member(org=org, user=users[email], role=role, actor=users[owner])
         self._acme_structure(users)
+        self._reseller(users)
+        self._devices(users)
         self.stdout.write(
             self.style.SUCCESS("Demo data is loaded. Sign in at /accounts/login/ with:")
         )
@@ -96,6 +98,54 @@ class Command(BaseCommand):
         self.stdout.write(f"  org owner        owner@acme.test / {DEMO_PASSWORD}  (/o/acme/)")
         self.stdout.write(f"  org admin        admin@acme.test / {DEMO_PASSWORD}")
         self.stdout.write(f"  org member       member@acme.test / {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"  reseller owner   owner@globex.test / {DEMO_PASSWORD}  (/o/globex/children/)"
+        )
+
+    def _reseller(self, users):
+        """Globex resells: groups share its pool, customers have pools of their own."""
+        staff, owner = users["admin@orgportal.test"], users["owner@globex.test"]
+        globex = Organization.objects.get(name="globex")
+        if not globex.is_reseller:
+            services.set_reseller(org=globex, actor=staff, is_reseller=True)
+            services.set_seat_limits(
+                org=globex, actor=staff, user_seat_limit=100, device_seat_limit=50
+            )
+        children = [
+            # parent, name, display name, kind, user seats, device seats
+            ("globex", "globex-emea", "Globex EMEA", "group", 20, 10),
+            ("globex-emea", "globex-emea-sales", "Globex EMEA Sales", "group", 5, 2),
+            ("globex", "globex-apac", "Globex APAC", "group", 10, 5),
+            ("globex", "initech", "Initech (customer)", "customer", 25, 10),
+            ("globex", "umbrella", "Umbrella Corp (customer)", "customer", 10, 5),
+        ]
+        for parent, name, display_name, kind, user_seats, device_seats in children:
+            if Organization.objects.filter(name=name).exists():
+                continue
+            services.create_child_organization(
+                parent=Organization.objects.get(name=parent),
+                creator=owner,
+                kind=kind,
+                name=name,
+                display_name=display_name,
+                admin_email=owner.email,
+                user_seats=user_seats,
+                device_seats=device_seats,
+            )
+
+    def _devices(self, users):
+        devices = [
+            ("acme", "owner@acme.test", "Reception kiosk", "ACME-KIOSK-01"),
+            ("acme", "owner@acme.test", "Warehouse scanner", "ACME-SCAN-07"),
+            ("globex", "owner@globex.test", "Lobby display", "GLX-DISP-01"),
+            ("globex-emea", "owner@globex.test", "Berlin gateway", "GLX-EMEA-GW1"),
+        ]
+        for org_name, actor, name, identifier in devices:
+            org = Organization.objects.get(name=org_name)
+            if not org.devices.filter(identifier=identifier).exists():
+                services.register_device(
+                    org=org, actor=users[actor], name=name, identifier=identifier
+                )
 
     def _user(self, email, first_name, last_name, staff):
         user, created = get_user_model().objects.get_or_create(

@@ -1,0 +1,142 @@
+"""Child organizations: the tree of groups and customers, creating them, their seats."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import NoReverseMatch, reverse
+from django.views.generic import FormView, TemplateView
+
+from .. import seats, selectors, services
+from ..errors import NotAllowed, OrganizationError
+from ..forms import ChildOrganizationForm, SeatsForm
+from ..mixins import OrgAccessMixin, client_ip
+from ..models import Organization
+from ..permissions import Action, can_change_customer_pool
+
+
+class ChildOrganizationListView(OrgAccessMixin, TemplateView):
+    """The tree of an org's groups and customers, with their seats and members."""
+
+    required_action = Action.MANAGE_CHILDREN
+    template_name = "organizations/children_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(tree=selectors.child_tree(self.org), seat_usage=seats.all_usage(self.org))
+        return context
+
+
+class ChildOrganizationCreateView(OrgAccessMixin, FormView):
+    required_action = Action.MANAGE_CHILDREN
+    template_name = "organizations/children_create.html"
+    form_class = ChildOrganizationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.kind = request.GET.get("kind") or request.POST.get("kind") or Organization.Kind.GROUP
+        if self.kind not in (Organization.Kind.GROUP, Organization.Kind.CUSTOMER):
+            raise Http404("No such kind of organization.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"admin_email": self.request.user.email}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(kind=self.kind, seat_usage=seats.all_usage(self.org))
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            child = services.create_child_organization(
+                parent=self.org,
+                creator=self.request.user,
+                kind=self.kind,
+                display_name=data["display_name"],
+                name=data["name"],
+                admin_email=data["admin_email"],
+                user_seats=data["user_seats"],
+                device_seats=data["device_seats"],
+                ip_address=client_ip(self.request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        except OrganizationError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, f"{child.get_kind_display()} “{child.display_name}” created."
+        )
+        if data["invite_members"]:
+            return redirect(invite_url(child))
+        return redirect("organizations:children", org_name=self.org.name)
+
+
+def invite_url(org: Organization) -> str:
+    """Where "Invite members now" leads: the org's invite page, or its dashboard."""
+    try:
+        return reverse("invitations:create", kwargs={"org_name": org.name})
+    except NoReverseMatch:
+        return reverse("organizations:dashboard", kwargs={"org_name": org.name})
+
+
+class ChildSeatsView(OrgAccessMixin, FormView):
+    """Change a group's allotment, or a customer's own pool."""
+
+    required_action = Action.MANAGE_CHILDREN
+    template_name = "organizations/children_seats.html"
+    form_class = SeatsForm
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.child_name = kwargs["child_name"]
+
+    def get_child(self) -> Organization:
+        if not hasattr(self, "child"):
+            self.child = get_object_or_404(
+                Organization.objects.exclude(kind=Organization.Kind.STANDARD),
+                parent=self.org,
+                name=self.child_name,
+            )
+        return self.child
+
+    def get_initial(self):
+        child = self.get_child()
+        return {"user_seats": child.user_seat_limit, "device_seats": child.device_seat_limit}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        child = self.get_child()
+        context.update(
+            child=child,
+            child_usage=seats.all_usage(child),
+            seat_usage=seats.all_usage(self.org),
+            may_change=child.is_group
+            or can_change_customer_pool(self.request.user, child, membership=self.membership),
+        )
+        return context
+
+    def form_valid(self, form):
+        child = self.get_child()
+        change = services.change_allotment if child.is_group else services.change_customer_pool
+        target = "group" if child.is_group else "customer"
+        try:
+            change(
+                **{target: child},
+                actor=self.request.user,
+                user_seats=form.cleaned_data["user_seats"],
+                device_seats=form.cleaned_data["device_seats"],
+                ip_address=client_ip(self.request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message) from exc
+        except OrganizationError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Seats of “{child.display_name}” saved.")
+        return redirect("organizations:children", org_name=self.org.name)
