@@ -153,6 +153,9 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = "accounts.mail_backends.FileAndConsoleBackend"
+# A worker sends while holding the outbox row's lock: an SMTP server that hangs must
+# not hold it for ever. The task records the timeout and retries with backoff.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Orgportal <no-reply@orgportal.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
