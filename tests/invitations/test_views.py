@@ -443,3 +443,14 @@ def test_invite_members_now_is_disabled_with_a_single_seat(client_for, owner):
         reverse("organizations:create"), {"display_name": "Solo", "invite_members_now": "on"}
     )
     assert response.url == reverse("organizations:dashboard", args=["solo"])
+
+
+def test_resend_goes_back_only_to_this_site(client_for, org, owner):
+    invitation = InvitationFactory(
+        organization=org, last_sent_at=timezone.now() - timedelta(minutes=5)
+    )
+    response = client_for(owner).post(
+        reverse("invitations:resend", args=[org.name, invitation.pk]),
+        {"next": "https://evil.example/phish"},
+    )
+    assert response.url == reverse("invitations:list", args=[org.name])
