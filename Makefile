@@ -34,6 +34,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py load_demo_data
+	$(BIN)/python manage.py load_demo_invitations
 
 run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -42,7 +42,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "solo",
     "accounts",
+    "notifications",
     "organizations",
+    "invitations",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +137,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The sweep re-queues outbox emails left unsent for over 5 minutes and runs the
+# ORGPORTAL_SWEEP_HOOKS (expiring invitations). `manage.py sweep_outbox` does the same.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {
+        "task": "notifications.tasks.sweep_outbox",
+        "schedule": env.float("ORGPORTAL_SWEEP_INTERVAL_SECONDS", default=60.0),
+    },
+}
 
 # --- Email --------------------------------------------------------------------------
 
@@ -143,6 +153,9 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = "accounts.mail_backends.FileAndConsoleBackend"
+# A worker sends while holding the outbox row's lock: an SMTP server that hangs must
+# not hold it for ever. The task records the timeout and retries with backoff.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Orgportal <no-reply@orgportal.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -161,7 +174,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "organizations:list"
-ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# The invitations app extends the portal's adapter: an invitation link proves its address.
+ACCOUNT_ADAPTER = "invitations.adapters.InvitationAccountAdapter"
+ACCOUNT_FORMS = {"signup": "invitations.forms.InvitationSignupForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -244,3 +259,5 @@ LOGGING = {
 # --- Product --------------------------------------------------------------------------
 
 ORGPORTAL_PAGE_SIZE = 25
+# Run by the periodic sweep after the outbox is re-queued; each returns a count.
+ORGPORTAL_SWEEP_HOOKS = ["invitations.services.expire_invitations"]

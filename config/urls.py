@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls")),
+    path("", include("invitations.urls")),
 ]

@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import Membership, Organization, OrganizationalUnit
+from .models import GovernanceSettings, Membership, Organization, OrganizationalUnit
 from .validators import (
     METADATA_MAX_LENGTH,
     METADATA_MAX_PAIRS,
@@ -40,6 +40,27 @@ class OrganizationCreateForm(forms.Form):
         required=False,
     )
     primary_email = forms.EmailField(required=False)
+    invite_members_now = forms.BooleanField(
+        label="Invite members now",
+        required=False,
+        help_text="Go on to the invite page of the new organization.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The creator takes one user seat; inviting needs at least one more.
+        seat_limit = GovernanceSettings.get_solo().default_user_seat_limit
+        if seat_limit <= 1:
+            field = self.fields["invite_members_now"]
+            field.disabled = True
+            field.help_text = (
+                f"New organizations get {seat_limit} user seat{'s' if seat_limit != 1 else ''}:"
+                " there is no seat left to invite anyone."
+            )
+
+    def service_data(self) -> dict:
+        """The cleaned data `create_organization` takes."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "invite_members_now"}
 
 
 class OrganizationSettingsForm(forms.Form):

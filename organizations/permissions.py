@@ -43,6 +43,7 @@ class Action:
     MANAGE_CHILDREN = "children.manage"
     VIEW_DEVICES = "devices.view"
     MANAGE_DEVICES = "devices.manage"
+    INVITE = "members.invite"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ RULES: tuple[Rule, ...] = (
         Action.MANAGE_STRUCTURE,
         "Create, rename, move and delete organizational units and workspaces; "
         "assign members to workspaces",
+        _MANAGERS,
+    ),
+    Rule(
+        Action.INVITE,
+        "Invite people by email, resend and revoke invitations (only owners invite owners)",
         _MANAGERS,
     ),
     Rule(Action.LEAVE, "Leave the organization", frozenset({Role.OWNER, Role.ADMIN, Role.MEMBER})),
@@ -141,6 +147,18 @@ def assignable_roles(actor: Membership) -> list[str]:
     """The roles `actor` may give to someone, most powerful first."""
     allowed = manageable_roles(matrix_role(actor))
     return [role for role in Role.values if role in allowed]
+
+
+def grantable_roles(membership: Membership | None) -> tuple[str, ...]:
+    """The roles the holder of `membership` may invite people as; only owners grant owner."""
+    if membership is None or not membership_allows(membership, Action.INVITE):
+        return ()
+    return tuple(assignable_roles(membership))
+
+
+def can_invite_role(membership: Membership | None, role: str) -> bool:
+    """Whether the holder of `membership` may invite someone as `role` (or resend, revoke)."""
+    return role in grantable_roles(membership)
 
 
 def can_manage_member(actor: Membership | None, target: Membership) -> bool:
@@ -221,6 +239,10 @@ class OrgPermissions:
         return self.allows(Action.MANAGE_STRUCTURE)
 
     @property
+    def invite(self) -> bool:
+        return self.allows(Action.INVITE)
+
+    @property
     def leave(self) -> bool:
         # Access inherited from a parent org is no membership one could leave.
         return self.allows(Action.LEAVE) and not self.inherited
@@ -258,6 +280,32 @@ def has_verified_email(user) -> bool:
 def can_create_organization(user) -> bool:
     """Creating an org needs a signed-in user whose email address is verified."""
     return bool(user.is_authenticated and user.is_active and has_verified_email(user))
+
+
+def owns_verified_email(user, email: str) -> bool:
+    """Whether `email` is one of the user's verified addresses."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+    )
+
+
+def can_accept_invitation(user, invited_email: str) -> bool:
+    """Only a signed-in user whose verified address is the invited one may accept."""
+    return owns_verified_email(user, invited_email)
+
+
+def org_invite_blocked_reason(org) -> str | None:
+    """Why `org` cannot invite anyone right now, or None when it can."""
+    if org.is_active:
+        return None
+    if org.status == org.Status.PENDING:
+        return (
+            f"{org.display_name} is waiting for approval by the platform admins. "
+            "You can invite people once it is approved."
+        )
+    return f"{org.display_name} is {org.get_status_display().lower()}: it cannot invite anyone."
 
 
 def can_change_customer_pool(user, customer, *, membership: Membership | None) -> bool:

@@ -21,6 +21,9 @@ from .models import Organization
 USERS = "users"
 DEVICES = "devices"
 
+# The status the invitations app gives an invitation that still holds a seat.
+PENDING_INVITATION_STATUS = "pending"
+
 RESOURCES = {
     USERS: {"label": "user seats", "limit_field": "user_seat_limit"},
     DEVICES: {"label": "device seats", "limit_field": "device_seat_limit"},
@@ -72,7 +75,9 @@ def pending_invitation_count(org: Organization) -> int:
     invitations = getattr(org, "invitations", None)
     if invitations is None:
         return 0
-    return invitations.filter(status="pending", expires_at__gt=timezone.now()).count()
+    return invitations.filter(
+        status=PENDING_INVITATION_STATUS, expires_at__gt=timezone.now()
+    ).count()
 
 
 def used(org: Organization, resource: str) -> int:
@@ -176,6 +181,30 @@ def take_user_seat(org: Organization) -> Organization:
 
 def take_device_seat(org: Organization) -> Organization:
     return take(org, DEVICES)
+
+
+def take_held_user_seat(org: Organization) -> Organization:
+    """Lock the pool to turn a held seat (a pending invitation) into a member.
+
+    The invitation's own seat is already counted, so only members and the groups'
+    allotments decide: a new member must fit under the limit. Other pending
+    invitations do not block it; if the limit was lowered below what is held, the
+    first to accept wins and the others are refused.
+    """
+    pool = lock_pool(org)
+    current = SeatUsage(
+        resource=USERS,
+        limit=pool.user_seat_limit,
+        used=pool.memberships.count(),
+        allotted=allotted(pool, USERS),
+    )
+    if current.available < 1:
+        raise SeatLimitExceeded(
+            _refusal(pool, USERS, 1, current.available),
+            resource=USERS,
+            available=current.available,
+        )
+    return pool
 
 
 def _refusal(org: Organization, resource: str, wanted: int, available: int) -> str:

@@ -1,4 +1,6 @@
 import os
+import socket
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -24,6 +26,12 @@ def pytest_collection_modifyitems(config, items):
                 reason = _skip_reason(marker)
                 if reason:
                     item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _broker_assumed_up(monkeypatch):
+    """A failed publish in one test must not make the next tests skip the broker."""
+    monkeypatch.setattr("notifications.services._broker_down_until", 0.0)
 
 
 @pytest.fixture(autouse=True)
@@ -92,3 +100,59 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def stalled_broker():
+    """A port that accepts connections and never answers: a hung Redis."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+
+
+@pytest.fixture(params=["refused", "stalled"])
+def dead_broker(request, monkeypatch):
+    """Celery pointed at a broker that is down (refused) or hung (stalled).
+
+    `dead_broker.restore()` brings the configured broker back (eager in tests) before
+    the test ends; otherwise it comes back at teardown.
+    """
+    # These variables take precedence over the configured URL.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    if request.param == "refused":
+        url = "redis://127.0.0.1:1/0"
+    else:
+        url = request.getfixturevalue("stalled_broker")
+    conf = celery_app.conf
+    saved = (
+        conf.broker_url,
+        conf.task_always_eager,
+        celery_app._pool,
+        celery_app.amqp._producer_pool,
+    )
+
+    def restore():
+        if conf.broker_url != url:
+            return
+        if celery_app.amqp._producer_pool is not None:
+            celery_app.amqp._producer_pool.force_close_all()
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+        (
+            conf.broker_url,
+            conf.task_always_eager,
+            celery_app._pool,
+            celery_app.amqp._producer_pool,
+        ) = saved
+
+    # The app caches its connection pool and producer pool for the old URL: drop both.
+    conf.broker_url = url
+    conf.task_always_eager = False
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    try:
+        yield SimpleNamespace(url=url, restore=restore)
+    finally:
+        restore()

@@ -1,7 +1,13 @@
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from invitations.models import Invitation
+from invitations.tokens import generate_token
+from notifications.models import OutboxEmail
 from organizations import services
 from organizations.models import AuditEvent, Membership, Organization, Team
 
@@ -74,3 +80,35 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     org_public_id = factory.SelfAttribute("organization.public_id")
     action = "org.edit"
     actor_email = "someone@example.com"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation written directly, without an email; see `invitation_with_token`."""
+
+    class Meta:
+        model = Invitation
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = Membership.Role.MEMBER
+    invited_by = factory.SelfAttribute("organization.created_by")
+    token_hash = factory.LazyFunction(lambda: generate_token()[1])
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    send_count = 1
+    last_sent_at = factory.LazyFunction(timezone.now)
+
+
+def invitation_with_token(**kwargs) -> tuple[Invitation, str]:
+    """A pending invitation and the raw token of its link."""
+    token, token_hash = generate_token()
+    return InvitationFactory(token_hash=token_hash, **kwargs), token
+
+
+class OutboxEmailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutboxEmail
+
+    recipient = factory.Sequence(lambda n: f"recipient{n}@example.com")
+    template = "test"
+    subject = factory.Sequence(lambda n: f"Subject {n}")
+    body_text = "Body"

@@ -1,23 +1,32 @@
-"""Emails really travel through the broker to a worker, and survive a dead broker."""
+"""Emails really travel through the broker to a worker, and wait out a dead broker.
+
+The worker delivers outbox rows, so it needs the database: on PostgreSQL the worker
+process is pointed at the test database, and the row it sends is committed first.
+"""
 
 import email
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis
+import time_machine
 from django.core.mail import EmailMessage
+from django.db import connection
+from django.utils import timezone
 
 from accounts.mail import queue_email
-from accounts.tasks import send_email_message
 from config.celery_app import app as celery_app
+from notifications.models import OutboxEmail
+from notifications.services import sweep
+from notifications.tasks import send_outbox_email
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # `python -m celery` with this interpreter, not the `celery` script: a script's shebang
@@ -45,9 +54,16 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=5)
 
 
+def _database_url() -> str:
+    """The URL of the database this test runs on (the test database), for the worker."""
+    db = connection.settings_dict
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 @pytest.fixture
-def worker(tmp_path):
-    """A real `celery worker` process consuming a queue of its own.
+def worker(tmp_path, transactional_db):
+    """A real `celery worker` process consuming a queue of its own, on the test database.
 
     Yields the queue's name, the directory the worker writes emails to, and its log.
     """
@@ -60,8 +76,8 @@ def worker(tmp_path):
         DJANGO_SETTINGS_MODULE="config.settings",
         CELERY_TASK_ALWAYS_EAGER="false",
         EMAIL_FILE_PATH=str(mail_dir),
-        # Sending email needs no database: give the worker one it cannot open.
-        DATABASE_URL=f"sqlite:///{tmp_path / 'missing' / 'no.sqlite3'}",
+        # The worker reads and marks the outbox row: the same database as the test.
+        DATABASE_URL=_database_url(),
         PYTHONUNBUFFERED="1",
     )
     with log_path.open("w") as log:
@@ -117,20 +133,21 @@ def _messages(mail_dir: Path) -> list[email.message.Message]:
 
 
 @pytest.mark.needs_redis
-def test_a_worker_process_sends_an_email_queued_in_redis(worker):
+@pytest.mark.needs_postgres
+def test_a_worker_process_delivers_an_outbox_email_queued_in_redis(worker):
     queue, mail_dir, log_path = worker
     subject = f"Round trip {uuid.uuid4().hex[:8]}"
+    # Committed at once (transactional test): the worker process can see it.
+    row = OutboxEmail.objects.create(
+        recipient="roundtrip@example.com",
+        template="test",
+        subject=subject,
+        body_text="Delivered by the worker.",
+        from_email="Orgportal <no-reply@orgportal.local>",
+    )
     celery_app.conf.task_always_eager = False  # the autouse fixture restores it
 
-    send_email_message.apply_async(
-        kwargs={
-            "subject": subject,
-            "body": "Delivered by the worker.",
-            "to": ["roundtrip@example.com"],
-            "from_email": "Orgportal <no-reply@orgportal.local>",
-        },
-        queue=queue,
-    )
+    send_outbox_email.apply_async(args=[row.pk], queue=queue)
 
     delivered = _wait_for(
         lambda: (
@@ -145,62 +162,25 @@ def test_a_worker_process_sends_an_email_queued_in_redis(worker):
     assert message["To"] == "roundtrip@example.com"
     assert "Delivered by the worker." in message.get_payload(decode=True).decode()
     assert f"sent email '{subject}' to roundtrip@example.com" in log_path.read_text()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 1)
 
-
-@pytest.fixture
-def stalled_broker():
-    """A port that accepts connections and never answers: a hung Redis."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(16)
-        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
-
-
-@pytest.fixture(params=["refused", "stalled"])
-def dead_broker(request, monkeypatch):
-    """Celery pointed at a broker that is down (refused) or hung (stalled), then restored."""
-    # These variables take precedence over the configured URL.
-    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
-    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
-    if request.param == "refused":
-        url = "redis://127.0.0.1:1/0"
-    else:
-        url = request.getfixturevalue("stalled_broker")
-    conf = celery_app.conf
-    saved = (
-        conf.broker_url,
-        conf.task_always_eager,
-        celery_app._pool,
-        celery_app.amqp._producer_pool,
+    # The same row again: the worker finds it sent and delivers nothing more.
+    send_outbox_email.apply_async(args=[row.pk], queue=queue)
+    assert _wait_for(lambda: "'already_sent'" in log_path.read_text(), timeout=30), (
+        log_path.read_text()
     )
-    # The app caches its connection pool and producer pool for the old URL: drop both.
-    conf.broker_url = url
-    conf.task_always_eager = False
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    try:
-        yield url
-    finally:
-        if celery_app.amqp._producer_pool is not None:
-            celery_app.amqp._producer_pool.force_close_all()
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
-        (
-            conf.broker_url,
-            conf.task_always_eager,
-            celery_app._pool,
-            celery_app.amqp._producer_pool,
-        ) = saved
+    assert len([m for m in _messages(mail_dir) if m["Subject"] == subject]) == 1
 
 
-def test_an_email_is_sent_inline_when_the_broker_is_down(
+def test_an_email_waits_in_the_outbox_while_the_broker_is_down(
     dead_broker, db, django_capture_on_commit_callbacks, mailoutbox, caplog
 ):
     message = EmailMessage(
         subject="Welcome aboard",
-        body="Sent even without a broker.",
+        body="Sent once the broker is back.",
         from_email="Orgportal <no-reply@orgportal.local>",
-        to=["inline@example.com"],
+        to=["later@example.com"],
     )
 
     started = time.monotonic()
@@ -211,7 +191,12 @@ def test_an_email_is_sent_inline_when_the_broker_is_down(
 
     assert len(callbacks) == 1
     assert elapsed < 3, f"queue_email blocked for {elapsed:.1f} s on a dead broker"
-    assert [(m.subject, m.to, m.body) for m in mailoutbox] == [
-        ("Welcome aboard", ["inline@example.com"], "Sent even without a broker.")
-    ]
-    assert "could not queue email 'Welcome aboard'; sending it inline" in caplog.text
+    assert mailoutbox == []
+    row = OutboxEmail.objects.get()
+    assert (row.recipient, row.status) == ("later@example.com", "queued")
+    assert "the sweep will retry it" in caplog.text
+
+    dead_broker.restore()
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        assert sweep()["requeued_emails"] == 1
+    assert [(m.subject, m.to) for m in mailoutbox] == [("Welcome aboard", ["later@example.com"])]

@@ -14,6 +14,7 @@ from organizations.models import OrganizationalUnit, Workspace
 
 from .factories import (
     AuditEventFactory,
+    InvitationFactory,
     MembershipFactory,
     OrganizationFactory,
     TeamFactory,
@@ -52,6 +53,7 @@ def foreign_kwargs(foreign):
     team = {"team_id": foreign["team"].pk if foreign["team"] else 0}
     unit = {"unit_id": foreign["unit"].pk if foreign["unit"] else 0}
     workspace = {"workspace_id": foreign["workspace"].pk if foreign["workspace"] else 0}
+    invitation = {"pk": foreign["invitation"].pk if foreign["invitation"] else 0}
     child = {"child_name": foreign["child"].name if foreign["child"] else "x"}
     device = {"device_id": foreign["device"].pk if foreign["device"] else 0}
     return {
@@ -79,6 +81,12 @@ def foreign_kwargs(foreign):
         "organizations:workspace_edit": {**org, **workspace},
         "organizations:workspace_delete": {**org, **workspace},
         "organizations:workspace_member_remove": {**org, **workspace, **member},
+        "invitations:list": org,
+        "invitations:create": org,
+        "invitations:resend": {**org, **invitation},
+        "invitations:revoke": {**org, **invitation},
+        # A token is the capability itself: an outsider's best try is a forged one.
+        "invitations:link": {"token": "forged-" + "x" * 36},
         "organizations:children": org,
         "organizations:child_create": org,
         "organizations:child_seats": {**org, **child},
@@ -89,7 +97,7 @@ def foreign_kwargs(foreign):
 
 
 NO_FOREIGN = dict.fromkeys(
-    ("org", "event", "member", "team", "unit", "workspace", "child", "device")
+    ("org", "event", "member", "team", "unit", "workspace", "child", "device", "invitation")
 )
 
 ISOLATION_CASES = frozenset(foreign_kwargs(NO_FOREIGN))
@@ -97,7 +105,9 @@ ISOLATION_CASES = frozenset(foreign_kwargs(NO_FOREIGN))
 # URLs that name objects inside the org: with the user's *own* org in the URL and a
 # foreign object id they must 404 too (/o/<my-org>/teams/<id of a team elsewhere>/).
 OBJECT_CASES = sorted(
-    name for name, kwargs in foreign_kwargs(NO_FOREIGN).items() if len(kwargs) > 1
+    name
+    for name, kwargs in foreign_kwargs(NO_FOREIGN).items()
+    if len(kwargs) > 1 and "org_name" in kwargs
 )
 
 
@@ -129,6 +139,7 @@ def make_foreign():
         "team": team,
         "unit": unit,
         "workspace": workspace,
+        "invitation": InvitationFactory(organization=foreign_org),
         "child": child,
         "device": device,
     }
@@ -146,6 +157,7 @@ def hostile_post_data(foreign):
         "email": foreign["member"].user.email,
         "strategy": "delete",
         "parent": "",
+        "emails": "hijacked@example.com",
         "kind": "group",
         "admin_email": foreign["member"].user.email,
         "user_seats": 1,
@@ -157,7 +169,7 @@ def hostile_post_data(foreign):
 def db_snapshot():
     """Every row of our apps, as values, to prove a request changed nothing."""
     snapshot = {}
-    for label in ("organizations", "accounts"):
+    for label in ("organizations", "accounts", "invitations", "notifications"):
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             snapshot[model._meta.label] = sorted(map(repr, model.objects.order_by("pk").values()))
     return snapshot

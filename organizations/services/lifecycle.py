@@ -173,9 +173,19 @@ def add_member(
     role: str = Membership.Role.MEMBER,
     actor=None,
     ip_address: str | None = None,
+    seat_is_held: bool = False,
+    event: str = "member.add",
+    detail: dict | None = None,
 ) -> Membership:
-    """Make `user` a member of `org` with `role`, taking a user seat; joins the default team."""
-    seats.take_user_seat(org)
+    """Make `user` a member of `org` with `role`, taking a user seat; joins the default team.
+
+    `seat_is_held` is for callers whose seat is already held (an accepted invitation):
+    then only the members must fit under the limit.
+    """
+    if seat_is_held:
+        seats.take_held_user_seat(org)
+    else:
+        seats.take_user_seat(org)
     if Membership.objects.filter(organization=org, user=user).exists():
         raise OrganizationError(f"{user.email} is already a member.", code="already_member")
     membership = Membership.objects.create(organization=org, user=user, role=role)
@@ -185,9 +195,9 @@ def add_member(
     record_event(
         org=org,
         actor=actor,
-        action="member.add",
+        action=event,
         target=user.email,
-        detail={"role": role},
+        detail={"role": role, **(detail or {})},
         ip_address=ip_address,
     )
     return membership

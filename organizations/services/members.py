@@ -8,6 +8,7 @@ ownerless), then re-reads the memberships, checks the rules of
 
 from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 
 from .. import permissions, seats
 from ..audit import record_event
@@ -150,7 +151,11 @@ def revoke_pending_invitations(*, org: Organization, email: str) -> int:
     """
     if not apps.is_installed("invitations") or not hasattr(org, "invitations"):
         return 0
-    return org.invitations.filter(email__iexact=email, status="pending").update(status="revoked")
+    now = timezone.now()
+    # Expired invitations count too: a resend would otherwise renew them.
+    return org.invitations.filter(email__iexact=email, status__in=("pending", "expired")).update(
+        status="revoked", responded_at=now, updated_at=now
+    )
 
 
 @transaction.atomic

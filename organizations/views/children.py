@@ -77,7 +77,7 @@ class ChildOrganizationCreateView(OrgAccessMixin, FormView):
 def invite_url(org: Organization) -> str:
     """Where "Invite members now" leads: the org's invite page, or its dashboard."""
     try:
-        return reverse("invitations:invite", kwargs={"org_name": org.name})
+        return reverse("invitations:create", kwargs={"org_name": org.name})
     except NoReverseMatch:
         return reverse("organizations:dashboard", kwargs={"org_name": org.name})
 

@@ -78,7 +78,7 @@ class OrganizationCreateView(LoginRequiredMixin, FormView):
             org = services.create_organization(
                 creator=self.request.user,
                 ip_address=client_ip(self.request),
-                **form.cleaned_data,
+                **form.service_data(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -87,6 +87,8 @@ class OrganizationCreateView(LoginRequiredMixin, FormView):
             form.add_error(None, exc.message)
             return self.form_invalid(form)
         messages.success(self.request, f"Organization “{org.display_name}” created.")
+        if form.cleaned_data.get("invite_members_now") and org.user_seat_limit > 1:
+            return redirect("invitations:create", org_name=org.name)
         return redirect("organizations:dashboard", org_name=org.name)
 
 

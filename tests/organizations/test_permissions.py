@@ -25,6 +25,7 @@ EXPECTED_MATRIX = {
     Action.MANAGE_CHILDREN: (True, True, True, False),
     Action.VIEW_DEVICES: (True, True, True, True),
     Action.MANAGE_DEVICES: (True, True, True, False),
+    Action.INVITE: (True, True, True, False),
 }
 
 # acting column → may change/remove a holder of: initial owner, owner, admin, member

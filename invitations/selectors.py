@@ -1,0 +1,33 @@
+"""Read-side helpers for invitation pages; each keeps its query count flat."""
+
+from django.db.models import QuerySet
+
+from organizations.models import Organization
+
+from .models import Invitation
+from .tokens import hash_token, looks_like_token, token_matches
+
+
+def open_invitations_for(org: Organization) -> QuerySet[Invitation]:
+    """The org's pending and expired invitations, newest first, with their inviters."""
+    return (
+        Invitation.objects.filter(organization=org, status__in=Invitation.OPEN_STATUSES)
+        .select_related("invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def usable_invitation_for_token(token: str | None) -> Invitation | None:
+    """The pending, unexpired invitation of an active org that `token` opens, or None."""
+    if not token or not looks_like_token(token):
+        return None
+    invitation = (
+        Invitation.objects.select_related("organization", "invited_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if invitation is None or not token_matches(token, invitation.token_hash):
+        return None
+    if not invitation.is_usable or not invitation.organization.is_active:
+        return None
+    return invitation
