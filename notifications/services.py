@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .models import OutboxEmail
+from .models import EmailTemplate, OutboxEmail
 from .templating import render_parts
 
 logger = logging.getLogger(__name__)
@@ -228,3 +228,9 @@ def sweep() -> dict[str, int]:
     for path in getattr(settings, "ORGPORTAL_SWEEP_HOOKS", []):
         result[path.rsplit(".", 1)[-1]] = import_string(path)()
     return result
+
+
+def reset_email_templates(*, keys) -> int:
+    """Drop the admin's edits of `keys`: the shipped defaults apply again; return how many."""
+    deleted, _ = EmailTemplate.objects.filter(key__in=list(keys)).delete()
+    return deleted
