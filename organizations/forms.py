@@ -21,7 +21,9 @@ NAME_HELP = (
 )
 
 
-class OrganizationCreateForm(forms.Form):
+class NewOrganizationForm(forms.Form):
+    """Display name first; the name is suggested from it (in the browser, or on save)."""
+
     display_name = forms.CharField(
         max_length=255, widget=forms.TextInput(attrs={"autofocus": True})
     )
@@ -34,6 +36,9 @@ class OrganizationCreateForm(forms.Form):
             attrs={"data-name-from": "id_display_name", "autocapitalize": "none"}
         ),
     )
+
+
+class OrganizationCreateForm(NewOrganizationForm):
     org_type = forms.ChoiceField(
         label="Organization type",
         choices=ORG_TYPE_CHOICES,
@@ -261,21 +266,9 @@ class UnitDeleteForm(forms.Form):
     )
 
 
-class ChildOrganizationForm(forms.Form):
+class ChildOrganizationForm(NewOrganizationForm):
     """Amplify's "New Child Org" / "New Org" form, plus a display name."""
 
-    display_name = forms.CharField(
-        max_length=255, widget=forms.TextInput(attrs={"autofocus": True})
-    )
-    name = forms.CharField(
-        max_length=NAME_MAX_LENGTH,
-        required=False,
-        validators=[validate_org_name],
-        help_text=NAME_HELP,
-        widget=forms.TextInput(
-            attrs={"data-name-from": "id_display_name", "autocapitalize": "none"}
-        ),
-    )
     admin_email = forms.EmailField(
         help_text="This person becomes the owner of the new organization. "
         "Your own address makes you its owner at once."

@@ -148,18 +148,28 @@ def change_allotment(
     for field, change in changed.items():
         setattr(group, field, change["to"])
     parent = Organization.objects.get(pk=group.parent_id)  # locked by lock_pool
-    if changed:
-        group.save(update_fields=[*changed, "updated_at"])
-        for org in (group, parent):
-            record_event(
-                org=org,
-                actor=actor,
-                action="org.allotment_change",
-                target=group.name,
-                detail={"changed": changed},
-                ip_address=ip_address,
-            )
+    _save_pool_change(
+        group, parent, changed, actor=actor, action="org.allotment_change", ip_address=ip_address
+    )
     return group
+
+
+def _save_pool_change(
+    child: Organization, parent: Organization, changed: dict, *, actor, action, ip_address
+) -> None:
+    """Save a child's new limits; the change is audited in the child and in its parent."""
+    if not changed:
+        return
+    child.save(update_fields=[*changed, "updated_at"])
+    for org in (child, parent):
+        record_event(
+            org=org,
+            actor=actor,
+            action=action,
+            target=child.name,
+            detail={"changed": changed},
+            ip_address=ip_address,
+        )
 
 
 def check_allotment(*, group: Organization, user_seats: int, device_seats: int) -> dict:
@@ -241,17 +251,9 @@ def change_customer_pool(
             _check_pool_size(customer, resource, new_limit)
             changed[field] = {"from": old_limit, "to": new_limit}
             setattr(customer, field, new_limit)
-    if changed:
-        customer.save(update_fields=[*changed, "updated_at"])
-        for org in (customer, reseller):
-            record_event(
-                org=org,
-                actor=actor,
-                action="org.pool_change",
-                target=customer.name,
-                detail={"changed": changed},
-                ip_address=ip_address,
-            )
+    _save_pool_change(
+        customer, reseller, changed, actor=actor, action="org.pool_change", ip_address=ip_address
+    )
     return customer
 
 
