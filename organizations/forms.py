@@ -315,16 +315,15 @@ class RejectForm(forms.Form):
     )
 
 
-class StaffOrganizationCreateForm(forms.Form):
+class StaffOrganizationCreateForm(NewOrganizationForm):
     """Staff create an organization for someone: the owner is named by email."""
+
+    field_order = ["owner_email", "display_name", "name", "org_type", "primary_email"]
 
     owner_email = forms.EmailField(
         help_text="An existing account becomes the owner at once; anyone else is invited "
         "as the owner.",
-        widget=forms.EmailInput(attrs={"autofocus": True}),
     )
-    display_name = forms.CharField(max_length=255)
-    name = OrganizationCreateForm.base_fields["name"]
     org_type = forms.ChoiceField(
         label="Organization type", choices=ORG_TYPE_CHOICES, required=False
     )
