@@ -68,8 +68,8 @@ class EmailTemplate(models.Model):
         return self.get_key_display()
 
     def clean(self):
-        from .templating import check_template_syntax
+        from .templating import check_template_syntax, check_templates_render
 
-        check_template_syntax(
-            subject=self.subject, body_text=self.body_text, body_html=self.body_html
-        )
+        parts = {"subject": self.subject, "body_text": self.body_text, "body_html": self.body_html}
+        check_template_syntax(**parts)
+        check_templates_render(self.key, **parts)

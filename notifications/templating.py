@@ -39,6 +39,27 @@ def check_template_syntax(**parts: str) -> None:
         raise ValidationError(errors)
 
 
+def check_templates_render(key: str, **parts: str) -> None:
+    """ValidationError on each part that compiles but fails on sample values.
+
+    A tag such as `{% url "nowhere" %}` compiles and only fails when rendered; caught
+    here, it cannot break the invitation or approval that would have sent the email.
+    """
+    errors = {}
+    context = sample_context(key)
+    for part, source in parts.items():
+        try:
+            _render_source(source, context)
+        except Exception as exc:
+            errors[part] = ValidationError(
+                "Rendering with sample values failed: %(error)s",
+                code="template_render",
+                params={"error": f"{type(exc).__name__}: {exc}"},
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
 def _render_source(source: str, context: dict) -> str:
     return Template(source).render(Context(context))
 

@@ -100,6 +100,15 @@ def test_a_syntax_error_is_refused_on_the_field(part):
     assert "Template syntax error" in info.value.message_dict[part][0]
 
 
+def test_a_template_that_fails_when_rendered_is_refused():
+    template = EmailTemplate(key="org_approved", **default_source("org_approved"))
+    template.body_html = '<a href="{% url "no-such-page" %}">x</a>'
+    with pytest.raises(ValidationError) as info:
+        template.full_clean()
+    assert list(info.value.message_dict) == ["body_html"]
+    assert "Rendering with sample values failed" in info.value.message_dict["body_html"][0]
+
+
 def test_admin_refuses_a_syntax_error_and_shows_it(staff_client):
     data = {**default_source("org_approved"), "key": "org_approved"}
     data["body_text"] = "Hi {% if requester_name %}"
