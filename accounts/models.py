@@ -30,8 +30,18 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """A person who signs in with their email address."""
 
+    class AccountType(models.TextChoices):
+        PERSONAL = "personal", "Personal"
+        BUSINESS = "business", "Business"
+
     username = None
     email = models.EmailField("email address", unique=True)
+    account_type = models.CharField(
+        max_length=20,
+        choices=AccountType.choices,
+        default=AccountType.PERSONAL,
+        help_text="Governance may allow only business accounts to create organizations.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -46,6 +56,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.email
+
+    @property
+    def is_business(self) -> bool:
+        return self.account_type == self.AccountType.BUSINESS
 
     @property
     def display_name(self) -> str:

@@ -177,6 +177,8 @@ LOGIN_REDIRECT_URL = "organizations:list"
 # The invitations app extends the portal's adapter: an invitation link proves its address.
 ACCOUNT_ADAPTER = "invitations.adapters.InvitationAccountAdapter"
 ACCOUNT_FORMS = {"signup": "invitations.forms.InvitationSignupForm"}
+# Personal or business: governance may let only business accounts create organizations.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.AccountTypeSignupForm"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -9,6 +9,7 @@ admin.site.site_title = "Orgportal admin"
 urlpatterns = [
     path("", org_views.HomeView.as_view(), name="home"),
     path("admin/", admin.site.urls),
+    path("accounts/profile/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls")),
     path("", include("invitations.urls")),

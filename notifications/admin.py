@@ -1,7 +1,12 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from . import services
-from .models import OutboxEmail
+from . import services, templating
+from .models import EmailTemplate, OutboxEmail
 
 
 @admin.register(OutboxEmail)
@@ -58,3 +63,88 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(EmailTemplate)
+class EmailTemplateAdmin(admin.ModelAdmin):
+    """Admins edit each notification's subject and bodies; deleting one resets it.
+
+    Keys without a row use the shipped default in `templates/emails/`; the list links
+    each to an add form filled with that default.
+    """
+
+    list_display = ["key", "subject", "updated_at", "preview_link"]
+    fields = ["key", "subject", "body_text", "body_html", "preview_link"]
+    readonly_fields = ["preview_link"]
+    actions = ["reset_to_default"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "key"] if obj is not None else self.readonly_fields
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        key = request.GET.get("key")
+        if key in EmailTemplate.Key.values:
+            initial.update(key=key, **templating.default_source(key))
+        return initial
+
+    def get_urls(self):
+        return [
+            path(
+                "preview/<str:key>/",
+                self.admin_site.admin_view(self.preview_view),
+                name="notifications_emailtemplate_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="preview")
+    def preview_link(self, obj):
+        if obj is None or not obj.pk:
+            return "Save first to preview."
+        url = reverse("admin:notifications_emailtemplate_preview", args=[obj.key])
+        return format_html('<a href="{}">Preview with sample values</a>', url)
+
+    def changelist_view(self, request, extra_context=None):
+        customized = set(EmailTemplate.objects.values_list("key", flat=True))
+        defaults = [
+            {
+                "label": label,
+                "add_url": reverse("admin:notifications_emailtemplate_add") + f"?key={key}",
+                "preview_url": reverse("admin:notifications_emailtemplate_preview", args=[key]),
+            }
+            for key, label in EmailTemplate.Key.choices
+            if key not in customized
+        ]
+        return super().changelist_view(request, {"uncustomized": defaults, **(extra_context or {})})
+
+    def preview_view(self, request, key):
+        """`key` rendered with sample values: the saved edit if any, else the default."""
+        if key not in EmailTemplate.Key.values:
+            raise Http404("No such email template.")
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        subject, body_text, body_html = services.render_email(
+            template=key, context=templating.sample_context(key)
+        )
+        row = EmailTemplate.objects.filter(key=key).first()
+        return TemplateResponse(
+            request,
+            "admin/notifications/emailtemplate/preview.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": f"Preview: {EmailTemplate.Key(key).label}",
+                "row": row,
+                "subject": subject,
+                "body_text": body_text,
+                "body_html": body_html,
+            },
+        )
+
+    @admin.action(description="Reset the selected templates to the shipped default")
+    def reset_to_default(self, request, queryset):
+        count = services.reset_email_templates(keys=queryset.values_list("key", flat=True))
+        self.message_user(
+            request, f"{count} template(s) reset to the shipped default.", messages.SUCCESS
+        )

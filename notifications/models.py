@@ -38,3 +38,38 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.recipient} ({self.status})"
+
+
+class EmailTemplate(models.Model):
+    """An admin's edit of one notification's subject and bodies.
+
+    Without a row the shipped default in `templates/emails/` is used; deleting the
+    row (reset to default) brings the default back.
+    """
+
+    class Key(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        INVITEE_JOINED = "invitee_joined", "Invitee joined"
+        ORG_REQUEST = "org_request", "New organization request"
+        ORG_APPROVED = "org_approved", "Organization approved"
+        ORG_REJECTED = "org_rejected", "Organization rejected"
+
+    key = models.CharField(max_length=50, choices=Key.choices, unique=True)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField("text body")
+    body_html = models.TextField("HTML body")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "email template"
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.get_key_display()
+
+    def clean(self):
+        from .templating import check_template_syntax, check_templates_render
+
+        parts = {"subject": self.subject, "body_text": self.body_text, "body_html": self.body_html}
+        check_template_syntax(**parts)
+        check_templates_render(self.key, **parts)

@@ -14,11 +14,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .models import OutboxEmail
+from .models import EmailTemplate, OutboxEmail
+from .templating import render_parts
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +37,12 @@ class DeliveryFailed(Exception):
 
 
 def render_email(*, template: str, context: dict) -> tuple[str, str, str]:
-    """(subject, text body, HTML body) from `emails/<template>_subject.txt`, `.txt`, `.html`."""
-    subject = render_to_string(f"emails/{template}_subject.txt", context)
+    """(subject, text body, HTML body) of `template`: an admin's edit, else the default.
+
+    The defaults are `emails/<template>_subject.txt`, `.txt` and `.html`.
+    """
+    subject, body_text, body_html = render_parts(template=template, context=context)
     subject = " ".join(subject.split())[:SUBJECT_MAX_LENGTH]
-    body_text = render_to_string(f"emails/{template}.txt", context)
-    body_html = render_to_string(f"emails/{template}.html", context)
     return subject, body_text, body_html
 
 
@@ -227,3 +228,9 @@ def sweep() -> dict[str, int]:
     for path in getattr(settings, "ORGPORTAL_SWEEP_HOOKS", []):
         result[path.rsplit(".", 1)[-1]] = import_string(path)()
     return result
+
+
+def reset_email_templates(*, keys) -> int:
+    """Drop the admin's edits of `keys`: the shipped defaults apply again; return how many."""
+    deleted, _ = EmailTemplate.objects.filter(key__in=list(keys)).delete()
+    return deleted

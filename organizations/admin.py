@@ -1,10 +1,15 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from solo.admin import SingletonModelAdmin
 
-from . import services
+from . import permissions, services
+from .errors import OrganizationError
+from .forms import RejectForm
 from .mixins import client_ip
 from .models import (
     AuditEvent,
@@ -79,15 +84,90 @@ class OrganizationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "kind", "is_reseller", "org_type"]
     search_fields = ["name", "display_name", "public_id", "primary_email", "created_by__email"]
-    readonly_fields = ["public_id", "kind", "parent", "status", "created_by", "created_at"]
+    readonly_fields = [
+        "public_id",
+        "kind",
+        "parent",
+        "status",
+        "created_by",
+        "created_at",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "rejection_reason",
+    ]
     fieldsets = [
         (None, {"fields": ["public_id", "display_name", "name", "org_type", "primary_email"]}),
         ("Branding", {"fields": ["logo_url", "primary_color", "page_background_color"]}),
         ("Metadata", {"fields": ["metadata"]}),
         ("Seats", {"fields": ["user_seat_limit", "device_seat_limit", "is_reseller"]}),
         ("Lifecycle", {"fields": ["kind", "parent", "status", "created_by", "created_at"]}),
+        (
+            "Approval",
+            {"fields": ["submitted_at", "reviewed_by", "reviewed_at", "rejection_reason"]},
+        ),
     ]
     inlines = [MembershipInline]
+    actions = ["approve_selected", "reject_selected"]
+    list_select_related = ["created_by"]
+
+    def has_approve_permission(self, request):
+        return permissions.can_approve_organizations(request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"staff_create_url": None}
+        if permissions.can_create_for_others(request.user):
+            extra["staff_create_url"] = reverse("organizations:staff_create")
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+    @admin.action(description="Approve the selected pending requests", permissions=["approve"])
+    def approve_selected(self, request, queryset):
+        pending = list(queryset.filter(status=Organization.Status.PENDING).order_by("pk"))
+        count = services.approve_organizations(
+            orgs=pending, actor=request.user, ip_address=client_ip(request)
+        )
+        skipped = queryset.count() - count
+        self.message_user(request, f"{count} organization(s) approved.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} were not waiting for approval and were left alone.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Reject the selected pending requests…", permissions=["approve"])
+    def reject_selected(self, request, queryset):
+        """An intermediate page asks for the reason; the same service rejects each."""
+        pending = queryset.filter(status=Organization.Status.PENDING).order_by("pk")
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            count = 0
+            for org in pending:
+                try:
+                    services.reject_organization(
+                        org=org,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                        ip_address=client_ip(request),
+                    )
+                except OrganizationError as exc:
+                    self.message_user(request, exc.message, messages.WARNING)
+                else:
+                    count += 1
+            self.message_user(request, f"{count} organization(s) rejected.", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/organizations/organization/reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Reject organization requests",
+                "opts": self.model._meta,
+                "orgs": pending,
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))

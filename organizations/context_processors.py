@@ -1,6 +1,31 @@
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, cached_property
 
-from .selectors import switcher_memberships
+from . import permissions
+from .selectors import pending_request_count, switcher_memberships
+
+
+class StaffArea:
+    """What the top bar shows a user about the staff area; each value queried on first use."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def can_approve(self) -> bool:
+        return permissions.can_approve_organizations(self.user)
+
+    @cached_property
+    def can_create_for_others(self) -> bool:
+        return permissions.can_create_for_others(self.user)
+
+    @cached_property
+    def can_create_own(self) -> bool:
+        return permissions.can_create_organization(self.user)
+
+    @cached_property
+    def pending_count(self) -> int:
+        """One COUNT query, and only for those who may approve."""
+        return pending_request_count() if self.can_approve else 0
 
 
 def org_switcher(request):
@@ -8,4 +33,7 @@ def org_switcher(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"switcher_memberships": []}
-    return {"switcher_memberships": SimpleLazyObject(lambda: switcher_memberships(user))}
+    return {
+        "switcher_memberships": SimpleLazyObject(lambda: switcher_memberships(user)),
+        "staff_area": StaffArea(user),
+    }

@@ -305,3 +305,26 @@ class DeviceForm(forms.Form):
     identifier = forms.CharField(
         max_length=100, help_text="Unique within the organization, e.g. a serial number."
     )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The requester reads this and can answer by editing and re-submitting.",
+    )
+
+
+class StaffOrganizationCreateForm(NewOrganizationForm):
+    """Staff create an organization for someone: the owner is named by email."""
+
+    field_order = ["owner_email", "display_name", "name", "org_type", "primary_email"]
+
+    owner_email = forms.EmailField(
+        help_text="An existing account becomes the owner at once; anyone else is invited "
+        "as the owner.",
+    )
+    org_type = forms.ChoiceField(
+        label="Organization type", choices=ORG_TYPE_CHOICES, required=False
+    )
+    primary_email = forms.EmailField(required=False)

@@ -86,11 +86,26 @@ class Organization(models.Model):
     device_seat_limit = models.PositiveIntegerField(
         default=0, help_text="For a group: the device seats allotted to it by its parent."
     )
+    # The approval queue (self-registration): when the request was last submitted,
+    # who last decided on it, and why it was rejected.
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["display_name", "name"]
+        permissions = [
+            ("approve_organization", "Can approve or reject organization requests"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="standard", parent__isnull=True)
@@ -105,6 +120,14 @@ class Organization(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == self.Status.REJECTED
 
     @property
     def is_group(self) -> bool:

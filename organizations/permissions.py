@@ -277,9 +277,67 @@ def has_verified_email(user) -> bool:
     return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
+APPROVE_PERMISSION = "organizations.approve_organization"
+
+
+def can_approve_organizations(user) -> bool:
+    """Platform admins: active staff with the approve permission (superusers have it)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(APPROVE_PERMISSION)
+    )
+
+
+def can_create_for_others(user) -> bool:
+    """Staff create organizations for someone else (owner by email), active at once."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("organizations.add_organization")
+    )
+
+
+def create_blocked_reason(user, governance=None) -> tuple[str, str] | None:
+    """(code, message) saying why `user` may not create an org themselves, or None.
+
+    The governance settings decide: self-registration may be off, and who may create
+    is any verified user, business accounts only, or staff only. Staff may always.
+    """
+    from .models import GovernanceSettings
+
+    if not (user.is_authenticated and user.is_active):
+        return ("not_signed_in", "Sign in to create an organization.")
+    if not has_verified_email(user):
+        return (
+            "email_unverified",
+            "Verify your email address before you create an organization.",
+        )
+    if user.is_staff:
+        return None
+    governance = governance or GovernanceSettings.get_solo()
+    who = GovernanceSettings.WhoMayCreate
+    if not governance.allow_self_registration or governance.who_may_create == who.STAFF:
+        return (
+            "self_registration_off",
+            "Organizations are created by the platform admins. Ask them to create one for you.",
+        )
+    if governance.who_may_create == who.BUSINESS and not getattr(user, "is_business", False):
+        return (
+            "business_only",
+            "Only business accounts may create organizations. Switch your account to a "
+            "business account in your profile, or ask the platform admins.",
+        )
+    return None
+
+
 def can_create_organization(user) -> bool:
-    """Creating an org needs a signed-in user whose email address is verified."""
-    return bool(user.is_authenticated and user.is_active and has_verified_email(user))
+    """Whether `user` may create an org themselves: verified email, and governance allows."""
+    return create_blocked_reason(user) is None
 
 
 def owns_verified_email(user, email: str) -> bool:
@@ -306,6 +364,18 @@ def org_invite_blocked_reason(org) -> str | None:
             "You can invite people once it is approved."
         )
     return f"{org.display_name} is {org.get_status_display().lower()}: it cannot invite anyone."
+
+
+def org_inactive_reason(org, doing: str) -> str | None:
+    """Why `org` cannot do `doing` (e.g. "have child organizations") now, or None."""
+    if org.is_active:
+        return None
+    if org.status == org.Status.PENDING:
+        return (
+            f"{org.display_name} is waiting for approval by the platform admins: "
+            f"it can {doing} once it is approved."
+        )
+    return f"{org.display_name} is {org.get_status_display().lower()}: it cannot {doing}."
 
 
 def can_change_customer_pool(user, customer, *, membership: Membership | None) -> bool:

@@ -357,3 +357,35 @@ def deletion_summary(org: Organization) -> DeletionSummary:
         invitations=_reverse_count("invitations", ids),
         devices=_reverse_count("devices", ids),
     )
+
+
+def platform_admins():
+    """Active staff who may approve organization requests (superusers included)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    perm = Permission.objects.filter(
+        content_type__app_label="organizations", codename="approve_organization"
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True) | Q(user_permissions__in=perm) | Q(groups__permissions__in=perm)
+        )
+        .distinct()
+        .order_by("email")
+    )
+
+
+def approval_queue() -> QuerySet[Organization]:
+    """Pending organization requests, oldest first, with their requester."""
+    return (
+        Organization.objects.filter(status=Organization.Status.PENDING)
+        .select_related("created_by")
+        .order_by(Coalesce("submitted_at", "created_at"), "pk")
+    )
+
+
+def pending_request_count() -> int:
+    return Organization.objects.filter(status=Organization.Status.PENDING).count()

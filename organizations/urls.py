@@ -24,6 +24,7 @@ org_patterns = [
     org_path("audit/", views.AuditLogView.as_view(), "audit"),
     org_path("delete/", views.OrganizationDeleteView.as_view(), "delete"),
     org_path("leave/", views.LeaveView.as_view(), "leave"),
+    org_path("resubmit/", views.ResubmitView.as_view(), "resubmit"),
     org_path("roles/", views.RolesView.as_view(), "roles"),
     org_path("members/", views.MemberListView.as_view(), "members"),
     org_path("members/<int:member_id>/", views.MemberEditView.as_view(), "member_edit"),
@@ -80,5 +81,21 @@ org_patterns = [
 urlpatterns = [
     path("orgs/", views.OrganizationListView.as_view(), name="list"),
     path("orgs/new/", views.OrganizationCreateView.as_view(), name="create"),
+    path("staff/approvals/", views.ApprovalQueueView.as_view(), name="approvals"),
+    path(
+        "staff/approvals/<str:public_id>/approve/",
+        views.ApprovalApproveView.as_view(),
+        name="approval_approve",
+    ),
+    path(
+        "staff/approvals/<str:public_id>/reject/",
+        views.ApprovalRejectView.as_view(),
+        name="approval_reject",
+    ),
+    path(
+        "staff/organizations/new/",
+        views.StaffOrganizationCreateView.as_view(),
+        name="staff_create",
+    ),
     *org_patterns,
 ]

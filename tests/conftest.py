@@ -3,10 +3,11 @@ import socket
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 
 from config.celery_app import app as celery_app
-from organizations.models import Membership
+from organizations.models import GovernanceSettings, Membership
 
 from .factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 
@@ -41,6 +42,35 @@ def _eager_celery():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def governance(db):
+    """The governance settings row, to change for one test."""
+    return GovernanceSettings.get_solo()
+
+
+@pytest.fixture
+def auto_approve(governance):
+    """Self-registered orgs are active at once (the default is a pending request)."""
+    governance.auto_approve = True
+    governance.save()
+    return governance
+
+
+@pytest.fixture
+def platform_admin(db):
+    """Staff with the approve permission, who is not a superuser."""
+    user = UserFactory(email="platform@example.com", is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(
+            content_type__app_label="organizations", codename="approve_organization"
+        ),
+        Permission.objects.get(
+            content_type__app_label="organizations", codename="add_organization"
+        ),
+    )
+    return user
 
 
 @pytest.fixture

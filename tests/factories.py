@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import timedelta
 
 import factory
@@ -9,7 +10,7 @@ from invitations.models import Invitation
 from invitations.tokens import generate_token
 from notifications.models import OutboxEmail
 from organizations import services
-from organizations.models import AuditEvent, Membership, Organization, Team
+from organizations.models import AuditEvent, GovernanceSettings, Membership, Organization, Team
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -35,8 +36,25 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+@contextmanager
+def governance(**values):
+    """The governance settings changed for the duration of the block, then restored."""
+    settings = GovernanceSettings.get_solo()
+    saved = {field: getattr(settings, field) for field in values}
+    GovernanceSettings.objects.filter(pk=settings.pk).update(**values)
+    try:
+        yield
+    finally:
+        GovernanceSettings.objects.filter(pk=settings.pk).update(**saved)
+
+
 class OrganizationFactory(factory.django.DjangoModelFactory):
-    """An active standard org created the way users create one: through the service."""
+    """A standard org created the way users create one: through the service.
+
+    It is active, as if self-registration with auto-approve were on, whatever the
+    governance settings of the test; `pending=True` makes a request in the approval
+    queue instead (as with auto-approve off).
+    """
 
     class Meta:
         model = Organization
@@ -46,8 +64,15 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory)
 
     @classmethod
-    def _create(cls, model_class, *args, created_by, display_name, name, **kwargs):
-        org = services.create_organization(creator=created_by, display_name=display_name, name=name)
+    def _create(cls, model_class, *args, created_by, display_name, name, pending=False, **kwargs):
+        with governance(
+            allow_self_registration=True,
+            who_may_create=GovernanceSettings.WhoMayCreate.ANY_VERIFIED,
+            auto_approve=not pending,
+        ):
+            org = services.create_organization(
+                creator=created_by, display_name=display_name, name=name
+            )
         if kwargs:
             Organization.objects.filter(pk=org.pk).update(**kwargs)
             org.refresh_from_db()

@@ -56,6 +56,7 @@ def foreign_kwargs(foreign):
     invitation = {"pk": foreign["invitation"].pk if foreign["invitation"] else 0}
     child = {"child_name": foreign["child"].name if foreign["child"] else "x"}
     device = {"device_id": foreign["device"].pk if foreign["device"] else 0}
+    request = {"public_id": foreign["request"].public_id if foreign["request"] else "org_x"}
     return {
         "organizations:dashboard": org,
         "organizations:settings": org,
@@ -93,11 +94,26 @@ def foreign_kwargs(foreign):
         "organizations:devices": org,
         "organizations:device_register": org,
         "organizations:device_remove": {**org, **device},
+        "organizations:resubmit": org,
+        # The staff area answers 404 to everyone who may not approve, whatever the id.
+        "organizations:approval_approve": request,
+        "organizations:approval_reject": request,
     }
 
 
 NO_FOREIGN = dict.fromkeys(
-    ("org", "event", "member", "team", "unit", "workspace", "child", "device", "invitation")
+    (
+        "org",
+        "event",
+        "member",
+        "team",
+        "unit",
+        "workspace",
+        "child",
+        "device",
+        "invitation",
+        "request",
+    )
 )
 
 ISOLATION_CASES = frozenset(foreign_kwargs(NO_FOREIGN))
@@ -142,6 +158,7 @@ def make_foreign():
         "invitation": InvitationFactory(organization=foreign_org),
         "child": child,
         "device": device,
+        "request": OrganizationFactory(pending=True),
     }
 
 
@@ -163,6 +180,7 @@ def hostile_post_data(foreign):
         "user_seats": 1,
         "device_seats": 0,
         "identifier": "hijacked",
+        "reason": "hijacked",
     }
 
 

@@ -4,6 +4,14 @@ Views, admin actions, tasks and commands call these; they never repeat a rule.
 The package is split by subject; every public name is importable from here.
 """
 
+from .approvals import (
+    approve_organization,
+    approve_organizations,
+    create_organization_for,
+    notify_platform_admins,
+    reject_organization,
+    resubmit_organization,
+)
 from .children import (
     change_allotment,
     change_customer_pool,
@@ -60,6 +68,8 @@ __all__ = [
     "add_member",
     "add_team_member",
     "add_workspace_member",
+    "approve_organization",
+    "approve_organizations",
     "change_allotment",
     "change_customer_pool",
     "change_role",
@@ -67,6 +77,7 @@ __all__ = [
     "check_seat_limits",
     "create_child_organization",
     "create_organization",
+    "create_organization_for",
     "create_team",
     "create_unit",
     "create_workspace",
@@ -75,12 +86,15 @@ __all__ = [
     "delete_unit",
     "delete_workspace",
     "leave_organization",
+    "notify_platform_admins",
     "register_device",
+    "reject_organization",
     "remove_device",
     "remove_member",
     "remove_team_member",
     "remove_workspace_member",
     "rename_team",
+    "resubmit_organization",
     "revoke_pending_invitations",
     "set_reseller",
     "set_seat_limits",

@@ -45,10 +45,9 @@ def create_child_organization(
     if kind not in (Organization.Kind.GROUP, Organization.Kind.CUSTOMER):
         raise ValueError(f"not a child kind: {kind}")
     parent = seats.lock_pool(parent)
-    if not parent.is_active:
-        raise NotAllowed(
-            "Only an active organization can have child organizations.", code="parent_inactive"
-        )
+    blocked = permissions.org_inactive_reason(parent, "have child organizations")
+    if blocked:
+        raise NotAllowed(blocked, code="parent_inactive")
     if kind == Organization.Kind.CUSTOMER and not parent.is_reseller:
         raise NotAllowed("Only resellers create customer organizations.", code="not_a_reseller")
     if user_seats < 1:

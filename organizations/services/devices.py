@@ -4,6 +4,7 @@ from django.db import transaction
 
 from .. import permissions, seats
 from ..audit import record_event
+from ..errors import NotAllowed
 from ..models import Device, Organization
 from .children import _check_manager
 
@@ -14,6 +15,9 @@ def register_device(
 ) -> Device:
     """Register a device in `org`, taking one device seat."""
     _check_manager(actor, org, permissions.Action.MANAGE_DEVICES)
+    blocked = permissions.org_inactive_reason(org, "register devices")
+    if blocked:
+        raise NotAllowed(blocked, code="org_inactive")
     pool = seats.take_device_seat(org)
     device = Device(
         organization=pool, name=name.strip(), identifier=identifier.strip(), registered_by=actor

@@ -8,6 +8,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .. import permissions, seats
 from ..audit import record_event
@@ -58,6 +59,45 @@ def _save_validated(org: Organization) -> None:
         raise
 
 
+def build_standard_organization(
+    *,
+    creator,
+    display_name: str,
+    name: str,
+    org_type: str,
+    primary_email: str,
+    status: str,
+    owner,
+    submitted_at=None,
+) -> Organization:
+    """Save a standard org with governance's seat limits and its default team.
+
+    `owner` (when given) becomes its first owner and joins the default team.
+    """
+    governance = GovernanceSettings.get_solo()
+    display_name = display_name.strip()
+    org = Organization(
+        display_name=display_name,
+        name=(name or suggest_org_name(display_name)).strip(),
+        org_type=org_type,
+        primary_email=primary_email,
+        kind=Organization.Kind.STANDARD,
+        status=status,
+        created_by=creator,
+        user_seat_limit=governance.default_user_seat_limit,
+        device_seat_limit=governance.default_device_seat_limit,
+        submitted_at=submitted_at,
+    )
+    _save_validated(org)
+    team = Team.objects.create(organization=org, name=DEFAULT_TEAM_NAME, is_default=True)
+    if owner is not None:
+        membership = Membership.objects.create(
+            organization=org, user=owner, role=Membership.Role.OWNER
+        )
+        team.members.add(membership)
+    return org
+
+
 @transaction.atomic
 def create_organization(
     *,
@@ -68,31 +108,30 @@ def create_organization(
     primary_email: str = "",
     ip_address: str | None = None,
 ) -> Organization:
-    """Create an active standard org owned by `creator`, with its default team."""
-    if not permissions.can_create_organization(creator):
-        raise NotAllowed(
-            "Verify your email address before you create an organization.",
-            code="email_unverified",
-        )
+    """A user registers a standard org they own, with its default team.
+
+    Governance decides whether they may, and whether the org is active at once
+    (auto-approve) or a pending request in the approval queue; staff's own orgs are
+    active at once.
+    """
+    from .approvals import submit_request
+
+    blocked = permissions.create_blocked_reason(creator)
+    if blocked is not None:
+        code, message = blocked
+        raise NotAllowed(message, code=code)
     governance = GovernanceSettings.get_solo()
-    display_name = display_name.strip()
-    org = Organization(
+    needs_approval = not (governance.auto_approve or creator.is_staff)
+    org = build_standard_organization(
+        creator=creator,
         display_name=display_name,
-        name=(name or suggest_org_name(display_name)).strip(),
+        name=name,
         org_type=org_type,
         primary_email=primary_email,
-        kind=Organization.Kind.STANDARD,
-        status=Organization.Status.ACTIVE,
-        created_by=creator,
-        user_seat_limit=governance.default_user_seat_limit,
-        device_seat_limit=governance.default_device_seat_limit,
+        status=Organization.Status.PENDING if needs_approval else Organization.Status.ACTIVE,
+        owner=creator,
+        submitted_at=timezone.now() if needs_approval else None,
     )
-    _save_validated(org)
-    membership = Membership.objects.create(
-        organization=org, user=creator, role=Membership.Role.OWNER
-    )
-    team = Team.objects.create(organization=org, name=DEFAULT_TEAM_NAME, is_default=True)
-    team.members.add(membership)
     record_event(
         org=org,
         actor=creator,
@@ -101,6 +140,8 @@ def create_organization(
         detail={"display_name": org.display_name, "status": org.status},
         ip_address=ip_address,
     )
+    if needs_approval:
+        submit_request(org=org, actor=creator, ip_address=ip_address)
     return org
 
 
@@ -222,6 +263,16 @@ def delete_organization(
         )
     summary = deletion_summary(org)
     descendants = summary.descendants
+    if org.status in (Organization.Status.PENDING, Organization.Status.REJECTED):
+        # A request that was never approved: its owner withdraws it.
+        record_event(
+            org=org,
+            actor=actor,
+            action="org.withdraw",
+            target=org.name,
+            detail={"display_name": org.display_name, "status": org.status},
+            ip_address=ip_address,
+        )
     for child in descendants:
         record_event(
             org=child,

@@ -1,5 +1,11 @@
 """Thin class-based views: a mixin resolves the org, a service does the work."""
 
+from .approvals import (
+    ApprovalApproveView,
+    ApprovalQueueView,
+    ApprovalRejectView,
+    StaffOrganizationCreateView,
+)
 from .children import ChildOrganizationCreateView, ChildOrganizationListView, ChildSeatsView
 from .devices import DeviceListView, DeviceRegisterView, DeviceRemoveView
 from .members import (
@@ -17,6 +23,7 @@ from .organizations import (
     OrganizationDeleteView,
     OrganizationListView,
     OrganizationSettingsView,
+    ResubmitView,
 )
 from .structure import (
     StructureView,
@@ -39,6 +46,9 @@ from .teams import (
 )
 
 __all__ = [
+    "ApprovalApproveView",
+    "ApprovalQueueView",
+    "ApprovalRejectView",
     "AuditLogView",
     "ChildOrganizationCreateView",
     "ChildOrganizationListView",
@@ -56,7 +66,9 @@ __all__ = [
     "OrganizationDeleteView",
     "OrganizationListView",
     "OrganizationSettingsView",
+    "ResubmitView",
     "RolesView",
+    "StaffOrganizationCreateView",
     "StructureView",
     "TeamCreateView",
     "TeamDeleteView",

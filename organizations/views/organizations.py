@@ -4,10 +4,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from .. import permissions, ratelimits, seats, selectors, services
-from ..errors import NotAllowed
+from ..errors import NotAllowed, OrganizationError
 from ..forms import (
     MetadataFormSet,
     OrganizationCreateForm,
@@ -16,7 +17,8 @@ from ..forms import (
     metadata_initial,
 )
 from ..mixins import OrgAccessMixin, client_ip, require_recent_password
-from ..permissions import Action, can_create_organization
+from ..models import GovernanceSettings
+from ..permissions import Action, create_blocked_reason
 from .base import OrgServiceFormView
 
 
@@ -45,6 +47,8 @@ class OrganizationListView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         for membership in context["memberships"]:
             membership.can_leave = permissions.can_leave(membership)
+        blocked = create_blocked_reason(self.request.user)
+        context["create_blocked_reason"] = blocked[1] if blocked else ""
         return context
 
 
@@ -53,14 +57,22 @@ class OrganizationCreateView(LoginRequiredMixin, FormView):
     form_class = OrganizationCreateForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_create_organization(request.user):
-            messages.warning(
-                request,
-                "Verify your email address before you create an organization. "
-                "Use the link we emailed you, or send it again below.",
-            )
-            return redirect("account_email")
+        blocked = create_blocked_reason(request.user) if request.user.is_authenticated else None
+        if blocked is not None:
+            code, message = blocked
+            if code == "email_unverified":
+                messages.warning(
+                    request, message + " Use the link we emailed you, or send it again below."
+                )
+                return redirect("account_email")
+            messages.warning(request, message)
+            return redirect("organizations:list")
         return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        governance = GovernanceSettings.get_solo()
+        needs_approval = not (governance.auto_approve or self.request.user.is_staff)
+        return super().get_context_data(needs_approval=needs_approval, **kwargs)
 
     def form_valid(self, form):
         if not ratelimits.allow(
@@ -86,6 +98,13 @@ class OrganizationCreateView(LoginRequiredMixin, FormView):
         except NotAllowed as exc:
             form.add_error(None, exc.message)
             return self.form_invalid(form)
+        if org.is_pending:
+            messages.info(
+                self.request,
+                f"Organization “{org.display_name}” was submitted: it is waiting for approval "
+                "by the platform admins. We will email you when they decide.",
+            )
+            return redirect("organizations:dashboard", org_name=org.name)
         messages.success(self.request, f"Organization “{org.display_name}” created.")
         if form.cleaned_data.get("invite_members_now") and org.user_seat_limit > 1:
             return redirect("invitations:create", org_name=org.name)
@@ -197,13 +216,37 @@ class OrganizationDeleteView(OrgServiceFormView):
 
     def perform(self, form):
         display_name = self.org.display_name
+        withdrawn = not self.org.is_active and self.org.status != self.org.Status.SUSPENDED
         services.delete_organization(
             org=self.org,
             actor=self.request.user,
             confirm_name=form.cleaned_data["confirm_name"],
             ip_address=client_ip(self.request),
         )
+        if withdrawn:
+            return f"The request for {display_name} was withdrawn."
         return f"{display_name} and everything in it were deleted."
 
     def get_success_url(self):
         return reverse("organizations:list")
+
+
+class ResubmitView(OrgAccessMixin, View):
+    """An owner or admin answers a rejection: the org goes back to the approval queue."""
+
+    required_action = Action.EDIT
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.resubmit_organization(
+                org=self.org, actor=request.user, ip_address=client_ip(request)
+            )
+        except OrganizationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{self.org.display_name} was re-submitted; the platform admins will review it.",
+            )
+        return redirect("organizations:dashboard", org_name=self.org.name)

@@ -1,4 +1,6 @@
-"""A new person signs up, confirms their address, and creates their first organization."""
+"""A new person signs up, confirms their address, and creates their first organization.
+
+With the defaults of a new install (auto-approve off) it waits for approval."""
 
 import re
 import uuid
@@ -20,6 +22,7 @@ def test_sign_up_confirm_and_create_first_organization(page, read_link):
     page.fill("input[name=email]", email)
     page.fill("input[name=password1]", password)
     page.fill("input[name=password2]", password)
+    page.select_option("select[name=account_type]", "business")
     page.locator("form button[type=submit]").last.click()
     expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
 
@@ -40,7 +43,14 @@ def test_sign_up_confirm_and_create_first_organization(page, read_link):
 
     expect(page).to_have_url(re.compile(r"/o/brave-new-widgets/$"))
     expect(page.locator("h1")).to_contain_text("Brave Néw Widgets")
-    expect(page.get_by_test_id("org-status")).to_have_text("Active")
+    expect(page.get_by_test_id("org-status")).to_have_text("Pending approval")
+    expect(page.get_by_test_id("pending-banner")).to_be_visible()
     expect(page.get_by_test_id("your-role")).to_contain_text("Owner")
-    expect(page.get_by_role("alert")).to_contain_text("Organization “Brave Néw Widgets” created.")
+    expect(page.locator(".messages")).to_contain_text(
+        "Organization “Brave Néw Widgets” was submitted: it is waiting for approval"
+    )
+
+    # The account type chosen at sign-up shows in the profile.
+    page.goto("/accounts/profile/")
+    expect(page.locator("select[name=account_type]")).to_have_value("business")
     page.screenshot(path="/tmp/dashboard.png", full_page=True)

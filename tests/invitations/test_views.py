@@ -420,7 +420,7 @@ def test_pending_list_query_count_is_flat(client_for, org, owner, django_assert_
 # --- creating an organization --------------------------------------------------------------
 
 
-def test_create_org_then_invite_members_now(client_for, owner):
+def test_create_org_then_invite_members_now(client_for, owner, auto_approve):
     client = client_for(owner)
     response = client.post(
         reverse("organizations:create"), {"display_name": "Fresh", "invite_members_now": "on"}

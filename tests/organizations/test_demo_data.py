@@ -57,3 +57,16 @@ def test_demo_data_has_a_reseller_and_devices_and_is_idempotent():
     assert kinds == {"group", "customer"}
     assert Organization.objects.get(name="globex-emea-sales").parent.name == "globex-emea"
     assert Organization.objects.get(name="acme").memberships.count() == 4
+
+
+def test_demo_data_shows_the_approval_queue_and_is_idempotent():
+    call_command("load_demo_data", stdout=None)
+    first = counts()
+    statuses = dict(Organization.objects.values_list("name", "status"))
+    assert statuses["acme"] == statuses["acme-labs"] == statuses["globex"] == "active"
+    assert statuses["initrode"] == statuses["hooli"] == "pending"
+    assert statuses["vandelay"] == "rejected"
+    assert "registration number" in Organization.objects.get(name="vandelay").rejection_reason
+    assert AuditEvent.objects.filter(action="org.approve").count() == 3
+    call_command("load_demo_data", stdout=None)
+    assert counts() == first

@@ -11,7 +11,7 @@ from ..factories import OrganizationFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_create_organization_sets_up_everything(owner):
+def test_create_organization_sets_up_everything(owner, auto_approve):
     governance = GovernanceSettings.get_solo()
     governance.default_user_seat_limit = 7
     governance.default_device_seat_limit = 3

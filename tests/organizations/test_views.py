@@ -132,7 +132,7 @@ def test_unverified_user_is_sent_to_verify(client_for, db):
     assert not Organization.objects.exists()
 
 
-def test_create_organization_through_the_form(client_for, db):
+def test_create_organization_through_the_form(client_for, db, auto_approve):
     user = UserFactory()
     client = client_for(user)
     response = client.post(

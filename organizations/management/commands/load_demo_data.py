@@ -18,6 +18,33 @@ USERS = [
     ("member@acme.test", "Mia", "Member", False),
     ("dev@acme.test", "Dev", "Eloper", False),
     ("owner@globex.test", "Gus", "Globex", False),
+    ("founder@initrode.test", "Ines", "Initrode", False),
+    ("ceo@hooli.test", "Hank", "Hooli", False),
+    ("owner@vandelay.test", "Art", "Vandelay", False),
+]
+
+# Owners of organizations sign up as business accounts.
+BUSINESS_ACCOUNTS = {
+    "owner@acme.test",
+    "owner@globex.test",
+    "founder@initrode.test",
+    "ceo@hooli.test",
+    "owner@vandelay.test",
+}
+
+# Self-registered requests in the approval queue: name, display name, type, owner, and
+# the reason a platform admin gave when rejecting it (empty: still pending).
+REQUESTS = [
+    ("initrode", "Initrode", "company", "founder@initrode.test", ""),
+    ("hooli", "Hooli XYZ", "company", "ceo@hooli.test", ""),
+    (
+        "vandelay",
+        "Vandelay Industries",
+        "other",
+        "owner@vandelay.test",
+        "We could not find Vandelay Industries in the company register. "
+        "Please add your registration number to the metadata and re-submit.",
+    ),
 ]
 
 ORGS = [
@@ -85,12 +112,16 @@ class Command(BaseCommand):
                     primary_color=colour,
                     metadata={"region": "eu-west", "plan": "demo"},
                 )
+            if org.is_pending:
+                services.approve_organization(org=org, actor=users["admin@orgportal.test"])
+                org.refresh_from_db()
             for email, role in members:
                 if not org.memberships.filter(user=users[email]).exists():
                     services.add_member(org=org, user=users[email], role=role, actor=users[owner])
         self._acme_structure(users)
         self._reseller(users)
         self._devices(users)
+        self._requests(users)
         self.stdout.write(
             self.style.SUCCESS("Demo data is loaded. Sign in at /accounts/login/ with:")
         )
@@ -101,6 +132,29 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  reseller owner   owner@globex.test / {DEMO_PASSWORD}  (/o/globex/children/)"
         )
+        self.stdout.write(
+            f"  waiting request  founder@initrode.test / {DEMO_PASSWORD}  "
+            "(approve it at /staff/approvals/)"
+        )
+        self.stdout.write(f"  rejected request owner@vandelay.test / {DEMO_PASSWORD}")
+
+    def _requests(self, users):
+        """Requests waiting in the approval queue, and one rejected with a reason."""
+        staff = users["admin@orgportal.test"]
+        for name, display_name, org_type, owner, rejection in REQUESTS:
+            if Organization.objects.filter(name=name).exists():
+                continue
+            org = services.create_organization(
+                creator=users[owner],
+                display_name=display_name,
+                name=name,
+                org_type=org_type,
+                primary_email=owner,
+            )
+            if not org.is_pending:
+                continue  # governance auto-approves: nothing waits
+            if rejection:
+                services.reject_organization(org=org, actor=staff, reason=rejection)
 
     def _reseller(self, users):
         """Globex resells: groups share its pool, customers have pools of their own."""
@@ -155,6 +209,7 @@ class Command(BaseCommand):
                 "last_name": last_name,
                 "is_staff": staff,
                 "is_superuser": staff,
+                "account_type": "business" if email in BUSINESS_ACCOUNTS else "personal",
             },
         )
         if created:
