@@ -35,6 +35,7 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo_data
 	$(BIN)/python manage.py load_demo_invitations
+	@$(BIN)/python manage.py load_demo_data --logins-only
 
 run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

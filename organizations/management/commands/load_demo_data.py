@@ -91,8 +91,21 @@ ACME_WORKSPACES = [
 class Command(BaseCommand):
     help = "Create demo users and organizations (idempotent) and print the demo logins."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--logins-only",
+            action="store_true",
+            help="Only print the demo logins (after other demo commands have run).",
+        )
+
+    def handle(self, *args, logins_only=False, **options):
+        if not logins_only:
+            # The demo's emails are sent once this commits; the logins come after them.
+            self.load()
+        self.print_logins()
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def load(self):
         users = {
             email: self._user(email, first, last, staff) for email, first, last, staff in USERS
         }
@@ -122,6 +135,8 @@ class Command(BaseCommand):
         self._reseller(users)
         self._devices(users)
         self._requests(users)
+
+    def print_logins(self):
         self.stdout.write(
             self.style.SUCCESS("Demo data is loaded. Sign in at /accounts/login/ with:")
         )
