@@ -14,7 +14,10 @@ from .factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFac
 
 def _skip_reason(marker_name: str) -> str | None:
     if marker_name == "needs_postgres" and connection.vendor != "postgresql":
-        return "needs PostgreSQL: set DATABASE_URL=postgres://… (row locks are proven only there)"
+        return (
+            "needs PostgreSQL: set DATABASE_URL=postgres://… "
+            "(row locks, and a database a worker process can share)"
+        )
     if marker_name == "needs_redis" and not os.environ.get("REDIS_URL"):
         return "needs Redis and a Celery worker: set REDIS_URL=redis://…"
     return None
