@@ -4,10 +4,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.views import View
 from django.views.generic import FormView
 
+from .. import selectors
 from ..errors import OrganizationError
-from ..mixins import OrgAccessMixin
+from ..forms import MemberPickForm
+from ..mixins import OrgAccessMixin, client_ip
+from ..models import Membership
 
 
 def add_service_error(form, exc: Exception, *, field: str | None = None) -> None:
@@ -51,3 +55,76 @@ def paginate(request, queryset, *, per_page: int = 50) -> dict:
         "paginator": paginator,
         "is_paginated": page_obj.has_other_pages(),
     }
+
+
+class GroupMembersView(OrgServiceFormView):
+    """The members of a team or a workspace; managers add members with the form.
+
+    Subclasses name the group attribute (`group_attr`, loaded by their object mixin),
+    the selector listing its members, the service adding one, and the message.
+    """
+
+    form_class = MemberPickForm
+    error_field = "member"
+    group_attr = ""
+    list_members = None
+    add_service = None
+    added_message = "{email} joined {group}."
+
+    def group(self):
+        return getattr(self, self.group_attr)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["members"] = selectors.member_choices(self.org)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        page = paginate(self.request, type(self).list_members(self.group()))
+        return super().get_context_data(members=page["page_obj"], **page, **kwargs)
+
+    def perform(self, form):
+        member = form.cleaned_data["member"]
+        type(self).add_service(
+            org=self.org,
+            actor=self.request.user,
+            membership=member,
+            ip_address=client_ip(self.request),
+            **{self.group_attr: self.group()},
+        )
+        return self.added_message.format(email=member.user.email, group=self.group().name)
+
+    def get_success_url(self):
+        return self.group_url()
+
+
+class GroupMemberRemoveView(OrgAccessMixin, View):
+    """POST only: take a member out of a team or workspace (they stay in the org)."""
+
+    group_attr = ""
+    remove_service = None
+    removed_message = "{email} left {group}."
+
+    def resolve_objects(self):
+        super().resolve_objects()
+        self.target = self.get_org_object(
+            Membership, "member_id", Membership.objects.select_related("user")
+        )
+
+    def post(self, request, *args, **kwargs):
+        group = getattr(self, self.group_attr)
+        try:
+            type(self).remove_service(
+                org=self.org,
+                actor=request.user,
+                membership=self.target,
+                ip_address=client_ip(request),
+                **{self.group_attr: group},
+            )
+        except OrganizationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, self.removed_message.format(email=self.target.user.email, group=group.name)
+            )
+        return redirect(self.group_url())

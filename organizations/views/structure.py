@@ -1,18 +1,14 @@
 """Organizational units and workspaces: the tree, and creating, editing, moving, deleting."""
 
-from django.contrib import messages
-from django.shortcuts import redirect
 from django.urls import reverse
-from django.views import View
 from django.views.generic import TemplateView
 
 from .. import selectors, services
-from ..errors import OrganizationError
-from ..forms import ConfirmForm, MemberPickForm, UnitDeleteForm, UnitForm
+from ..forms import ConfirmForm, UnitDeleteForm, UnitForm
 from ..mixins import OrgAccessMixin, client_ip
-from ..models import Membership, OrganizationalUnit, Workspace
+from ..models import OrganizationalUnit, Workspace
 from ..permissions import Action
-from .base import OrgServiceFormView, paginate
+from .base import GroupMemberRemoveView, GroupMembersView, OrgServiceFormView
 
 
 class StructureView(OrgAccessMixin, TemplateView):
@@ -63,6 +59,7 @@ class UnitObjectMixin:
 
 class WorkspaceObjectMixin:
     def resolve_objects(self):
+        super().resolve_objects()
         self.workspace = self.get_org_object(
             Workspace, "workspace_id", Workspace.objects.select_related("unit")
         )
@@ -216,62 +213,25 @@ class WorkspaceDeleteView(WorkspaceObjectMixin, OrgServiceFormView):
         return reverse("organizations:structure", kwargs={"org_name": self.org.name})
 
 
-class WorkspaceDetailView(WorkspaceObjectMixin, OrgServiceFormView):
+class WorkspaceDetailView(WorkspaceObjectMixin, GroupMembersView):
     """A workspace's members; managers assign members here."""
 
     template_name = "organizations/workspace_detail.html"
-    form_class = MemberPickForm
-    error_field = "member"
     required_post_action = Action.MANAGE_STRUCTURE
+    group_attr = "workspace"
+    list_members = selectors.workspace_members
+    add_service = services.add_workspace_member
+    added_message = "{email} was assigned to {group}."
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["members"] = selectors.member_choices(self.org)
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        page = paginate(self.request, selectors.workspace_members(self.workspace))
-        return super().get_context_data(members=page["page_obj"], **page, **kwargs)
-
-    def perform(self, form):
-        member = form.cleaned_data["member"]
-        services.add_workspace_member(
-            org=self.org,
-            actor=self.request.user,
-            workspace=self.workspace,
-            membership=member,
-            ip_address=client_ip(self.request),
-        )
-        return f"{member.user.email} was assigned to {self.workspace.name}."
-
-    def get_success_url(self):
+    def group_url(self):
         return self.workspace_url()
 
 
-class WorkspaceMemberRemoveView(WorkspaceObjectMixin, OrgAccessMixin, View):
-    """POST only: take a member out of the workspace (they stay in the org)."""
-
+class WorkspaceMemberRemoveView(WorkspaceObjectMixin, GroupMemberRemoveView):
     required_action = Action.MANAGE_STRUCTURE
+    group_attr = "workspace"
+    remove_service = services.remove_workspace_member
+    removed_message = "{email} left the workspace {group}."
 
-    def resolve_objects(self):
-        super().resolve_objects()
-        self.target = self.get_org_object(
-            Membership, "member_id", Membership.objects.select_related("user")
-        )
-
-    def post(self, request, *args, **kwargs):
-        try:
-            services.remove_workspace_member(
-                org=self.org,
-                actor=request.user,
-                workspace=self.workspace,
-                membership=self.target,
-                ip_address=client_ip(request),
-            )
-        except OrganizationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request, f"{self.target.user.email} left the workspace {self.workspace.name}."
-            )
-        return redirect(self.workspace_url())
+    def group_url(self):
+        return self.workspace_url()

@@ -1,18 +1,14 @@
 """Teams: list, create, rename, delete, and team members."""
 
-from django.contrib import messages
-from django.shortcuts import redirect
 from django.urls import reverse
-from django.views import View
 from django.views.generic import ListView
 
 from .. import selectors, services
-from ..errors import OrganizationError
-from ..forms import ConfirmForm, MemberPickForm, NameForm
+from ..forms import ConfirmForm, NameForm
 from ..mixins import OrgAccessMixin, client_ip
-from ..models import Membership, Team
+from ..models import Team
 from ..permissions import Action
-from .base import OrgServiceFormView, paginate
+from .base import GroupMemberRemoveView, GroupMembersView, OrgServiceFormView
 
 
 class TeamListView(OrgAccessMixin, ListView):
@@ -28,6 +24,7 @@ class TeamObjectMixin:
     """Loads the team named by `team_id`, if it belongs to this org."""
 
     def resolve_objects(self):
+        super().resolve_objects()
         self.team = self.get_org_object(Team, "team_id")
 
     def get_context_data(self, **kwargs):
@@ -60,64 +57,26 @@ class TeamCreateView(OrgServiceFormView):
         )
 
 
-class TeamDetailView(TeamObjectMixin, OrgServiceFormView):
+class TeamDetailView(TeamObjectMixin, GroupMembersView):
     """A team's members; managers add members here (the form) and remove them (buttons)."""
 
     template_name = "organizations/team_detail.html"
-    form_class = MemberPickForm
-    error_field = "member"
-
     required_post_action = Action.MANAGE_TEAMS
+    group_attr = "team"
+    list_members = selectors.team_members
+    add_service = services.add_team_member
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["members"] = selectors.member_choices(self.org)
-        return kwargs
-
-    def get_context_data(self, **kwargs):
-        page = paginate(self.request, selectors.team_members(self.team))
-        return super().get_context_data(members=page["page_obj"], **page, **kwargs)
-
-    def perform(self, form):
-        member = form.cleaned_data["member"]
-        services.add_team_member(
-            org=self.org,
-            actor=self.request.user,
-            team=self.team,
-            membership=member,
-            ip_address=client_ip(self.request),
-        )
-        return f"{member.user.email} joined {self.team.name}."
-
-    def get_success_url(self):
+    def group_url(self):
         return self.team_url()
 
 
-class TeamMemberRemoveView(TeamObjectMixin, OrgAccessMixin, View):
-    """POST only: take a member out of the team (they stay in the org)."""
-
+class TeamMemberRemoveView(TeamObjectMixin, GroupMemberRemoveView):
     required_action = Action.MANAGE_TEAMS
+    group_attr = "team"
+    remove_service = services.remove_team_member
 
-    def resolve_objects(self):
-        super().resolve_objects()
-        self.target = self.get_org_object(
-            Membership, "member_id", Membership.objects.select_related("user")
-        )
-
-    def post(self, request, *args, **kwargs):
-        try:
-            services.remove_team_member(
-                org=self.org,
-                actor=request.user,
-                team=self.team,
-                membership=self.target,
-                ip_address=client_ip(request),
-            )
-        except OrganizationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"{self.target.user.email} left {self.team.name}.")
-        return redirect(self.team_url())
+    def group_url(self):
+        return self.team_url()
 
 
 class TeamRenameView(TeamObjectMixin, OrgServiceFormView):
