@@ -6,9 +6,19 @@ class InvitationsConfig(AppConfig):
     verbose_name = "Invitations"
 
     def ready(self):
-        # A child organization's admin email becomes an owner invitation.
+        """Plug into organizations through its one extension point, `organizations.hooks`."""
         from organizations import hooks
 
-        from .services import invite_owner
+        from . import selectors
+        from .services import invite_owner, revoke_for_removed_member
 
+        # A pending invitation holds a user seat of its org until it ends.
+        hooks.register_seat_holder(
+            "invitations",
+            held_count=selectors.held_seat_count,
+            annotation=selectors.held_seat_annotation,
+        )
+        # A removed member's open invitations to the org are revoked, with audit rows.
+        hooks.register_member_removed("invitations", revoke_for_removed_member)
+        # A child organization's admin email becomes an owner invitation.
         hooks.register_owner_inviter(invite_owner)

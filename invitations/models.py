@@ -5,7 +5,6 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from organizations.models import Membership, Organization
-from organizations.seats import PENDING_INVITATION_STATUS
 
 
 class Invitation(models.Model):
@@ -16,7 +15,7 @@ class Invitation(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = PENDING_INVITATION_STATUS, "Pending"
+        PENDING = "pending", "Pending"
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
         REVOKED = "revoked", "Revoked"

@@ -1,6 +1,8 @@
 """Read-side helpers for invitation pages; each keeps its query count flat."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from organizations.models import Organization
 
@@ -31,3 +33,29 @@ def usable_invitation_for_token(token: str | None) -> Invitation | None:
     if not invitation.is_usable or not invitation.organization.is_active:
         return None
     return invitation
+
+
+def _seat_holding(**filters) -> QuerySet[Invitation]:
+    """Pending, unexpired invitations: each holds one user seat of its org."""
+    return Invitation.objects.filter(
+        status=Invitation.Status.PENDING, expires_at__gt=timezone.now(), **filters
+    )
+
+
+def held_seat_count(org: Organization) -> int:
+    """The seat-holder hook's count: user seats `org`'s invitations hold now."""
+    return _seat_holding(organization=org).count()
+
+
+def held_seat_annotation():
+    """The seat-holder hook's annotation: the same count per row of an Organization query."""
+    return Coalesce(
+        Subquery(
+            _seat_holding(organization=OuterRef("pk"))
+            .order_by()
+            .values("organization")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        0,
+    )

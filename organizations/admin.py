@@ -183,15 +183,37 @@ class OrganizationAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        """Edits go through the same services as the portal, with an audit event."""
+        """Edits go through the same services as the portal, with an audit event.
+
+        Each service checks the staff member's permission; fields they may not change
+        are read-only (see `get_readonly_fields`), so they never reach a service.
+        """
         ip = client_ip(request)
         data = form.cleaned_data
-        services.update_organization(
-            org=obj,
-            actor=request.user,
-            ip_address=ip,
-            **{f: data[f] for f in services.EDITABLE_FIELDS if f in data},
-        )
+        editable = {field: data[field] for field in services.EDITABLE_FIELDS if field in data}
+        if editable:
+            services.update_organization(
+                org=obj,
+                actor=request.user,
+                display_name=editable.get("display_name"),
+                name=editable.get("name"),
+                org_type=editable.get("org_type"),
+                primary_email=editable.get("primary_email"),
+                logo_url=editable.get("logo_url"),
+                primary_color=editable.get("primary_color"),
+                page_background_color=editable.get("page_background_color"),
+                metadata=editable.get("metadata"),
+                ip_address=ip,
+            )
+        if "user_seat_limit" in data and "device_seat_limit" in data:
+            self._save_seat_limits(request, obj, data, ip)
+        if "is_reseller" in data:
+            services.set_reseller(
+                org=obj, actor=request.user, ip_address=ip, is_reseller=data["is_reseller"]
+            )
+
+    @staticmethod
+    def _save_seat_limits(request, obj, data, ip) -> None:
         seat_limits = {
             "actor": request.user,
             "ip_address": ip,
@@ -211,15 +233,17 @@ class OrganizationAdmin(admin.ModelAdmin):
                 user_seat_limit=data["user_seat_limit"],
                 device_seat_limit=data["device_seat_limit"],
             )
-        if "is_reseller" in data:
-            services.set_reseller(
-                org=obj, actor=request.user, ip_address=ip, is_reseller=data["is_reseller"]
-            )
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.kind != Organization.Kind.STANDARD:
-            readonly.append("is_reseller")  # only standard orgs resell
+        if not permissions.staff_may(request.user, permissions.Action.EDIT):
+            readonly.extend(services.EDITABLE_FIELDS)
+        if not permissions.staff_may(request.user, permissions.ServiceAction.SET_SEAT_LIMITS):
+            readonly.extend(["user_seat_limit", "device_seat_limit"])
+        if (obj is not None and obj.kind != Organization.Kind.STANDARD) or not (
+            permissions.staff_may(request.user, permissions.ServiceAction.SET_RESELLER)
+        ):
+            readonly.append("is_reseller")  # only standard orgs resell, set by permitted staff
         return readonly
 
 

@@ -1,12 +1,108 @@
-"""Extension points other apps fill in, so `organizations` never imports them.
+"""The one extension point of `organizations`: apps above it plug in here.
 
-The invitations app registers `invite_owner` when it is installed; without it, a
-child organization's admin email must belong to an existing account.
+`organizations` imports none of the apps that build on it (invitations, billing, the
+API). It knows nothing of their models, fields or statuses; instead each app
+registers what it contributes, from its `AppConfig.ready()`:
+
+Seat holders — `register_seat_holder(name, held_count=..., annotation=...)`
+    Something outside `organizations` that holds seats of an org's pool (a pending
+    invitation holds a user seat until it ends). `held_count(org)` returns how many
+    seats of `resource` the app holds in `org`'s pool now; `annotation()` returns an
+    integer expression for an `Organization` queryset (use `OuterRef("pk")`, never
+    NULL: wrap it in `Coalesce(..., 0)`) counting the same thing, so list pages
+    annotate every org in one query. `organizations.seats` adds up every registered
+    holder; it must be called under the pool's lock to act on the answer.
+
+On-member-removed handlers — `register_member_removed(name, handler)`
+    `handler(*, org, user, actor, ip_address)` runs inside the transaction that
+    removes `user` from `org`, after the membership is gone and with the org's row
+    locked. It cleans up what the app keeps for that person (the invitations app
+    revokes their open invitations, with an audit row each) and returns a small
+    JSON-able dict, merged into the detail of the `member.remove` audit row (the
+    invitations app returns `{"invitations_revoked": n}`). An exception rolls the
+    removal back.
+
+The owner inviter — `register_owner_inviter(func)`
+    `func(*, org, inviter, email, ip_address)` invites `email` as an owner of a new
+    org; without it, an owner's address must belong to an existing account.
+
+Periodic sweeps are not registered here: the sweep runs in `notifications`, which
+sits below `organizations` and may not import it, so each app names its sweep job
+in `settings.ORGPORTAL_SWEEP_HOOKS` (e.g. `invitations.services.expire_invitations`).
+
+Registering again under the same name replaces the earlier entry (so `ready()` may
+run twice); `unregister_*` removes it, and the registry behaves as if the app were
+not installed. Billing plugs in the same way.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from django.db.models import IntegerField, Value
+
+USERS = "users"  # the resources of `organizations.seats`
+DEVICES = "devices"
+
+
+@dataclass(frozen=True)
+class SeatHolder:
+    name: str
+    resource: str
+    held_count: Callable
+    annotation: Callable
+
+
+_seat_holders: dict[str, SeatHolder] = {}
+_member_removed: dict[str, Callable] = {}
 _owner_inviter: Callable | None = None
+
+
+def register_seat_holder(
+    name: str, *, held_count: Callable, annotation: Callable, resource: str = USERS
+) -> None:
+    """Count seats of `resource` that app `name` holds: see the module's contract."""
+    if resource not in (USERS, DEVICES):
+        raise ValueError(f"not a seat resource: {resource}")
+    _seat_holders[name] = SeatHolder(name, resource, held_count, annotation)
+
+
+def unregister_seat_holder(name: str) -> None:
+    _seat_holders.pop(name, None)
+
+
+def seat_holders(resource: str = USERS) -> list[SeatHolder]:
+    return [holder for holder in _seat_holders.values() if holder.resource == resource]
+
+
+def held_seats(org, resource: str = USERS) -> int:
+    """Seats of `resource` in `org`'s pool held by the registered apps."""
+    return sum(holder.held_count(org) for holder in seat_holders(resource))
+
+
+def held_seats_annotation(resource: str = USERS):
+    """An expression for Organization querysets: the seats the registered apps hold."""
+    total = None
+    for holder in seat_holders(resource):
+        expression = holder.annotation()
+        total = expression if total is None else total + expression
+    return Value(0, output_field=IntegerField()) if total is None else total
+
+
+def register_member_removed(name: str, handler: Callable) -> None:
+    """Run `handler(*, org, user, actor, ip_address)` when a member is removed."""
+    _member_removed[name] = handler
+
+
+def unregister_member_removed(name: str) -> None:
+    _member_removed.pop(name, None)
+
+
+def member_removed(*, org, user, actor, ip_address: str | None = None) -> dict:
+    """Run every on-member-removed handler; their results merged, for the audit row."""
+    detail: dict = {}
+    for handler in list(_member_removed.values()):
+        detail.update(handler(org=org, user=user, actor=actor, ip_address=ip_address) or {})
+    return detail
 
 
 def register_owner_inviter(func: Callable) -> None:

@@ -105,6 +105,8 @@ class Organization(models.Model):
         ordering = ["display_name", "name"]
         permissions = [
             ("approve_organization", "Can approve or reject organization requests"),
+            ("change_seat_limits", "Can set organization seat limits and allotments"),
+            ("change_reseller", "Can mark or unmark organizations as resellers"),
         ]
         constraints = [
             models.CheckConstraint(

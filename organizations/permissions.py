@@ -46,6 +46,23 @@ class Action:
     INVITE = "members.invite"
 
 
+class ServiceAction:
+    """Actions the services check beyond the Roles page's matrix.
+
+    Members take the first three by the roles `SERVICE_ROLES` names; platform staff
+    take the others (and some members' actions) by the permission `STAFF_PERMISSIONS`
+    names.
+    """
+
+    RESUBMIT = "org.resubmit"
+    CHANGE_ALLOTMENT = "children.allotment"
+    CHANGE_CUSTOMER_POOL = "children.customer_pool"
+    APPROVE = "staff.approve"
+    CREATE_FOR_OTHERS = "staff.create_for_others"
+    SET_SEAT_LIMITS = "staff.seat_limits"
+    SET_RESELLER = "staff.reseller"
+
+
 @dataclass(frozen=True)
 class Rule:
     """One row of the permission matrix: an action and the matrix roles allowed to take it."""
@@ -106,6 +123,55 @@ RULES: tuple[Rule, ...] = (
 
 RULES_BY_ACTION: dict[str, Rule] = {rule.action: rule for rule in RULES}
 
+# Members' rights the services check that the Roles page does not list on their own:
+# re-submitting a rejected request, a group's allotment (decided in its parent) and a
+# customer's own pool (decided by the reseller's owners).
+SERVICE_ROLES: dict[str, frozenset[str]] = {
+    ServiceAction.RESUBMIT: _MANAGERS,
+    ServiceAction.CHANGE_ALLOTMENT: _MANAGERS,
+    ServiceAction.CHANGE_CUSTOMER_POOL: _OWNERS,
+}
+
+APPROVE_PERMISSION = "organizations.approve_organization"
+CREATE_FOR_OTHERS_PERMISSION = "organizations.add_organization"
+EDIT_PERMISSION = "organizations.change_organization"
+SEAT_LIMITS_PERMISSION = "organizations.change_seat_limits"
+RESELLER_PERMISSION = "organizations.change_reseller"
+
+# Platform staff take these actions by a Django permission (superusers hold them all),
+# never by `is_staff` alone. Staff edit an org's profile in the admin by `EDIT`.
+STAFF_PERMISSIONS: dict[str, str] = {
+    Action.EDIT: EDIT_PERMISSION,
+    ServiceAction.CHANGE_ALLOTMENT: SEAT_LIMITS_PERMISSION,
+    ServiceAction.CHANGE_CUSTOMER_POOL: SEAT_LIMITS_PERMISSION,
+    ServiceAction.SET_SEAT_LIMITS: SEAT_LIMITS_PERMISSION,
+    ServiceAction.SET_RESELLER: RESELLER_PERMISSION,
+    ServiceAction.APPROVE: APPROVE_PERMISSION,
+    ServiceAction.CREATE_FOR_OTHERS: CREATE_FOR_OTHERS_PERMISSION,
+}
+
+_DEFAULT_REFUSAL = ("Your role in this organization does not allow this.", "not_allowed")
+
+# What a refused actor is told, per action: (message, code).
+REFUSALS: dict[str, tuple[str, str]] = {
+    Action.DELETE: ("Only an owner may delete this organization.", "not_owner"),
+    Action.LEAVE: (
+        "The initial owner cannot leave the organization. Delete it instead.",
+        "initial_owner",
+    ),
+    ServiceAction.CHANGE_CUSTOMER_POOL: (
+        "Only the reseller's owners or platform staff change a customer's seats.",
+        "not_allowed",
+    ),
+    ServiceAction.APPROVE: ("Only platform admins approve organizations.", "not_approver"),
+    ServiceAction.CREATE_FOR_OTHERS: (
+        "Only platform staff create organizations for others.",
+        "not_staff",
+    ),
+    ServiceAction.SET_SEAT_LIMITS: ("Only platform staff set seat limits.", "not_staff"),
+    ServiceAction.SET_RESELLER: ("Only platform staff mark resellers.", "not_staff"),
+}
+
 # Nobody, not even another owner, may change, rename or remove the initial owner.
 PROTECTED_TARGETS = frozenset({INITIAL_OWNER})
 
@@ -125,12 +191,45 @@ INHERITED_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 def role_allows(role: str, action: str) -> bool:
     """Whether a member in matrix column `role` may take `action`."""
     rule = RULES_BY_ACTION.get(action)
-    return rule is not None and rule.allows(role)
+    if rule is not None:
+        return rule.allows(role)
+    return role in SERVICE_ROLES.get(action, ())
 
 
 def membership_allows(membership: Membership | None, action: str) -> bool:
     """Whether the holder of `membership` may take `action` in its org."""
     return membership is not None and role_allows(matrix_role(membership), action)
+
+
+def staff_may(user, action: str) -> bool:
+    """Whether `user` is active platform staff holding the permission `action` needs."""
+    permission = STAFF_PERMISSIONS.get(action)
+    return bool(
+        permission
+        and user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(permission)
+    )
+
+
+def actor_may(actor, membership: Membership | None, action: str) -> bool:
+    """The services' one check: `actor` may take `action` by their role or as staff.
+
+    `membership` is the actor's (possibly inherited) membership in the org whose
+    members decide, or None.
+    """
+    if membership is not None and actor is not None and membership.user_id != actor.pk:
+        return False
+    return membership_allows(membership, action) or staff_may(actor, action)
+
+
+def refusal(action: str, membership: Membership | None = None) -> tuple[str, str]:
+    """(message, code) for an actor refused `action`; outsiders are told they are none."""
+    if membership is None and action not in STAFF_PERMISSIONS:
+        return ("You are not a member of this organization.", "not_member")
+    return REFUSALS.get(action, _DEFAULT_REFUSAL)
 
 
 def manageable_roles(actor_role: str) -> frozenset[str]:
@@ -277,29 +376,14 @@ def has_verified_email(user) -> bool:
     return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
-APPROVE_PERMISSION = "organizations.approve_organization"
-
-
 def can_approve_organizations(user) -> bool:
     """Platform admins: active staff with the approve permission (superusers have it)."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.is_staff
-        and user.has_perm(APPROVE_PERMISSION)
-    )
+    return staff_may(user, ServiceAction.APPROVE)
 
 
 def can_create_for_others(user) -> bool:
     """Staff create organizations for someone else (owner by email), active at once."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.is_staff
-        and user.has_perm("organizations.add_organization")
-    )
+    return staff_may(user, ServiceAction.CREATE_FOR_OTHERS)
 
 
 def create_blocked_reason(user, governance=None) -> tuple[str, str] | None:
@@ -380,10 +464,6 @@ def org_inactive_reason(org, doing: str) -> str | None:
 
 def can_change_customer_pool(user, customer, *, membership: Membership | None) -> bool:
     """A customer's own pool is set by platform staff or by an owner of its reseller."""
-    if user.is_staff:
-        return True
-    return (
-        membership is not None
-        and membership.role == Role.OWNER
-        and membership.organization_id == customer.parent_id
-    )
+    if membership is not None and membership.organization_id != customer.parent_id:
+        membership = None
+    return actor_may(user, membership, ServiceAction.CHANGE_CUSTOMER_POOL)

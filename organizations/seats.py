@@ -1,9 +1,10 @@
 """Seat pools: what an organization may use, uses, gives to its groups, and has left.
 
 There are two resources, user seats and device seats. An org's *usage* is its
-members plus its pending, unexpired invitations (users) and its registered devices
-(devices). Its groups are *allotted* seats out of its pool; customers have pools of
-their own. *Available* is `limit - usage - allotted`.
+members plus the seats other apps hold in it (users: pending invitations, through
+`hooks.register_seat_holder`) and its registered devices (devices). Its groups are
+*allotted* seats out of its pool; customers have pools of their own. *Available* is
+`limit - usage - allotted`.
 
 Every seat-taking write goes through this module (DESIGN.md, "Seats"): it locks the
 pool's rows top-down (a group together with the pools it draws from), counts, and
@@ -13,16 +14,13 @@ refuses when too little is left, all inside the caller's transaction.
 from dataclasses import dataclass
 
 from django.db.models import Sum
-from django.utils import timezone
 
+from . import hooks
 from .errors import OrganizationError
 from .models import Organization
 
-USERS = "users"
-DEVICES = "devices"
-
-# The status the invitations app gives an invitation that still holds a seat.
-PENDING_INVITATION_STATUS = "pending"
+USERS = hooks.USERS
+DEVICES = hooks.DEVICES
 
 RESOURCES = {
     USERS: {"label": "user seats", "limit_field": "user_seat_limit"},
@@ -70,20 +68,15 @@ class SeatUsage:
         return min(round(100 * amount / self.limit), 100)
 
 
-def pending_invitation_count(org: Organization) -> int:
-    """Pending, unexpired invitations hold user seats (read through the reverse relation)."""
-    invitations = getattr(org, "invitations", None)
-    if invitations is None:
-        return 0
-    return invitations.filter(
-        status=PENDING_INVITATION_STATUS, expires_at__gt=timezone.now()
-    ).count()
+def held_count(org: Organization, resource: str = USERS) -> int:
+    """Seats of `org`'s pool held by the apps registered in `hooks` (pending invitations)."""
+    return hooks.held_seats(org, resource)
 
 
 def used(org: Organization, resource: str) -> int:
     if resource == USERS:
-        return org.memberships.count() + pending_invitation_count(org)
-    return org.devices.count()
+        return org.memberships.count() + held_count(org, USERS)
+    return org.devices.count() + held_count(org, DEVICES)
 
 
 def allotted(org: Organization, resource: str) -> int:
@@ -103,7 +96,7 @@ def usage(org: Organization, resource: str) -> SeatUsage:
 
 
 def all_usage(org: Organization, *, member_count: int | None = None) -> dict[str, SeatUsage]:
-    """Both resources of `org` in four small queries (three with `member_count` known)."""
+    """Both resources of `org` in a few small queries (one per seat holder, plus three)."""
     allotments = org.children.filter(kind=Organization.Kind.GROUP).aggregate(
         users=Sum("user_seat_limit"), devices=Sum("device_seat_limit")
     )
@@ -112,13 +105,13 @@ def all_usage(org: Organization, *, member_count: int | None = None) -> dict[str
         USERS: SeatUsage(
             resource=USERS,
             limit=org.user_seat_limit,
-            used=members + pending_invitation_count(org),
+            used=members + held_count(org, USERS),
             allotted=allotments["users"] or 0,
         ),
         DEVICES: SeatUsage(
             resource=DEVICES,
             limit=org.device_seat_limit,
-            used=org.devices.count(),
+            used=org.devices.count() + held_count(org, DEVICES),
             allotted=allotments["devices"] or 0,
         ),
     }

@@ -2,12 +2,11 @@
 
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from . import hooks
 from .models import (
     AuditEvent,
     Device,
@@ -112,7 +111,8 @@ def ancestor_ids(org: Organization) -> list[int]:
 
 def descendants_by_level(org: Organization) -> list[list[Organization]]:
     """`org`'s children, grandchildren, ... one query per level, each row annotated with
-    its member, device and pending-invitation counts and its groups' allotments."""
+    its member and device counts, the user seats other apps hold in it (pending
+    invitations, through `hooks`) and its groups' allotments."""
     levels = []
     parent_ids = [org.pk]
     seen = {org.pk}
@@ -125,7 +125,7 @@ def descendants_by_level(org: Organization) -> list[list[Organization]]:
                 device_count=_count_of(Device, "organization"),
                 groups_user_allotment=_group_allotment("user_seat_limit"),
                 groups_device_allotment=_group_allotment("device_seat_limit"),
-                pending_invitation_count=_pending_invitations(),
+                held_user_seats=hooks.held_seats_annotation(hooks.USERS),
                 parent_name=F("parent__name"),
             )
             .order_by("kind", "display_name")
@@ -148,20 +148,6 @@ def _count_of(model, fk: str, **filters):
             .values("n")[:1]
         ),
         0,
-    )
-
-
-def _pending_invitations():
-    """Pending, unexpired invitations per org, read through the app registry so that
-    this app does not depend on the invitations app."""
-    if not apps.is_installed("invitations"):
-        return Value(0)
-    invitation = apps.get_model("invitations", "Invitation")
-    return _count_of(
-        invitation,
-        "organization",
-        status="pending",
-        expires_at__gt=timezone.now(),
     )
 
 

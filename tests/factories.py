@@ -36,6 +36,17 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+def staff_with(*codenames: str, **fields):
+    """Platform staff (not a superuser) holding the organizations permissions named."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True, **fields)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="organizations", codename__in=codenames)
+    )
+    return user
+
+
 @contextmanager
 def governance(**values):
     """The governance settings changed for the duration of the block, then restored."""

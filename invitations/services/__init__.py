@@ -15,6 +15,7 @@ from .sending import (
     invite_members,
     invite_owner,
     resend_invitation,
+    revoke_for_removed_member,
     revoke_invitation,
     revoke_pending_invitations_for,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "normalize_email",
     "parse_addresses",
     "resend_invitation",
+    "revoke_for_removed_member",
     "revoke_invitation",
     "revoke_pending_invitations_for",
 ]

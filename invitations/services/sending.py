@@ -282,9 +282,8 @@ def revoke_pending_invitations_for(
 ) -> int:
     """Revoke every open invitation of `email` to `org` (when that member is removed).
 
-    The member-removal service lives in organizations, which never imports this app:
-    it revokes through the reverse relation instead (`org.invitations.filter(email__iexact=
-    ..., status__in=["pending", "expired"])`, same statuses as `Invitation.OPEN_STATUSES`).
+    Called inside the removal's transaction, which has locked `org` and checked the
+    actor's right to remove the member; each revoked invitation gets an audit row.
     """
     invitations = list(
         Invitation.objects.select_for_update().filter(
@@ -304,6 +303,14 @@ def revoke_pending_invitations_for(
             ip_address=ip_address,
         )
     return len(invitations)
+
+
+def revoke_for_removed_member(*, org: Organization, user, actor, ip_address=None) -> dict:
+    """The on-member-removed hook (`organizations.hooks`): revoke their open invitations."""
+    revoked = revoke_pending_invitations_for(
+        org=org, email=user.email, actor=actor, ip_address=ip_address
+    )
+    return {"invitations_revoked": revoked}
 
 
 def expire_invitations() -> int:

@@ -35,7 +35,6 @@ from .members import (
     change_role,
     leave_organization,
     remove_member,
-    revoke_pending_invitations,
     update_member,
     update_member_name,
 )
@@ -95,7 +94,6 @@ __all__ = [
     "remove_workspace_member",
     "rename_team",
     "resubmit_organization",
-    "revoke_pending_invitations",
     "set_reseller",
     "set_seat_limits",
     "suggest_org_name",

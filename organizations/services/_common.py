@@ -1,4 +1,9 @@
-"""Helpers shared by the service modules: lock the org and check the actor's right."""
+"""Helpers shared by the service modules: lock the org and check the actor's right.
+
+Every service that changes an org calls `lock_and_authorize` (or, with nothing to
+lock, `authorize`) before it writes: the rights are read under the lock, so a role
+changed by a concurrent request is seen.
+"""
 
 from .. import permissions, seats
 from ..errors import NotAllowed
@@ -6,13 +11,34 @@ from ..models import Membership, Organization
 from ..selectors import access_to
 
 
-def lock_and_authorize(org: Organization, actor, action: str) -> tuple[Organization, Membership]:
-    """Lock `org`'s row, then make sure `actor` (re-read now) may take `action` in it."""
+def authorize(actor, action: str, *, membership: Membership | None = None) -> None:
+    """Raise NotAllowed unless `actor` (holding `membership`) may take `action`."""
+    if not permissions.actor_may(actor, membership, action):
+        message, code = permissions.refusal(action, membership)
+        raise NotAllowed(message, code=code)
+
+
+def lock_and_authorize(
+    org: Organization, actor, action: str, *, decided_in: Organization | None = None
+) -> tuple[Organization, Membership | None]:
+    """Lock `org`'s pool, then make sure `actor` (re-read now) may take `action` in it.
+
+    The members of `decided_in` (default: `org` itself) decide, by their role there;
+    it is locked first when it is not one of `org`'s own pools (a customer's reseller),
+    so locks are always taken parent first. Staff act by the permission the action
+    names. Returns the locked org and the actor's membership in the deciding org.
+    """
+    if decided_in is not None and decided_in.pk not in seats.pool_chain(org):
+        decided_in = seats.lock_pool(decided_in)
     org = seats.lock_pool(org)
-    membership = access_to(org, actor)
-    if not permissions.membership_allows(membership, action):
-        raise NotAllowed("Your role in this organization does not allow this.", code="not_allowed")
+    deciding = org if decided_in is None or decided_in.pk == org.pk else decided_in
+    membership = access_to(deciding, actor) if _signed_in(actor) else None
+    authorize(actor, action, membership=membership)
     return org, membership
+
+
+def _signed_in(actor) -> bool:
+    return actor is not None and actor.is_authenticated and actor.is_active
 
 
 def org_member(org: Organization, membership: Membership) -> Membership:

@@ -14,9 +14,10 @@ from notifications.services import queue_email
 
 from .. import hooks, permissions
 from ..audit import record_event
-from ..errors import NotAllowed, OrganizationError
-from ..models import Membership, Organization
+from ..errors import OrganizationError
+from ..models import Organization
 from ..selectors import platform_admins
+from ._common import authorize, lock_and_authorize
 
 REASON_MAX_LENGTH = 2000
 
@@ -25,13 +26,10 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _require_approver(actor) -> None:
-    if not permissions.can_approve_organizations(actor):
-        raise NotAllowed("Only platform admins approve organizations.", code="not_approver")
-
-
-def _lock(org: Organization) -> Organization:
-    return Organization.objects.select_for_update().select_related("created_by").get(pk=org.pk)
+def _lock_for_review(org: Organization, actor) -> Organization:
+    """Lock a request and check that `actor` is a platform admin who may decide on it."""
+    org, _ = lock_and_authorize(org, actor, permissions.ServiceAction.APPROVE)
+    return Organization.objects.select_related("created_by").get(pk=org.pk)
 
 
 def notify_platform_admins(*, org: Organization, resubmitted: bool = False) -> int:
@@ -74,8 +72,7 @@ def approve_organization(
     *, org: Organization, actor, ip_address: str | None = None
 ) -> Organization:
     """Make a pending org active and email its requester."""
-    _require_approver(actor)
-    org = _lock(org)
+    org = _lock_for_review(org, actor)
     if not org.is_pending:
         raise OrganizationError(
             f"{org.display_name} is not waiting for approval.", code="not_pending"
@@ -109,8 +106,12 @@ def approve_organization(
 
 
 def approve_organizations(*, orgs, actor, ip_address: str | None = None) -> int:
-    """Approve each pending org of `orgs` (bulk approve); return how many were approved."""
-    _require_approver(actor)
+    """Approve each pending org of `orgs` (bulk approve); return how many were approved.
+
+    Each approval locks its org and checks the actor again; this first check refuses
+    a non-approver before anything is tried.
+    """
+    authorize(actor, permissions.ServiceAction.APPROVE)
     approved = 0
     for org in orgs:
         try:
@@ -126,7 +127,7 @@ def reject_organization(
     *, org: Organization, actor, reason: str, ip_address: str | None = None
 ) -> Organization:
     """Mark a pending org rejected with a reason its owner sees, and email them."""
-    _require_approver(actor)
+    org = _lock_for_review(org, actor)
     reason = (reason or "").strip()
     if not reason:
         raise OrganizationError("Give a reason for the rejection.", code="reason_required")
@@ -134,7 +135,6 @@ def reject_organization(
         raise OrganizationError(
             f"Keep the reason under {REASON_MAX_LENGTH} characters.", code="reason_too_long"
         )
-    org = _lock(org)
     if not org.is_pending:
         raise OrganizationError(
             f"{org.display_name} is not waiting for approval.", code="not_pending"
@@ -173,10 +173,7 @@ def resubmit_organization(
     *, org: Organization, actor, ip_address: str | None = None
 ) -> Organization:
     """An owner answers a rejection: the org is pending again, first in line by its new date."""
-    org = _lock(org)
-    membership = Membership.objects.filter(organization=org, user=actor).first()
-    if not permissions.membership_allows(membership, permissions.Action.EDIT):
-        raise NotAllowed("Your role does not allow this.", code="not_allowed")
+    org, _ = lock_and_authorize(org, actor, permissions.ServiceAction.RESUBMIT)
     if not org.is_rejected:
         raise OrganizationError(
             f"{org.display_name} was not rejected: there is nothing to re-submit.",
@@ -216,8 +213,7 @@ def create_organization_for(
     """
     from .lifecycle import build_standard_organization
 
-    if not permissions.can_create_for_others(staff):
-        raise NotAllowed("Only platform staff create organizations for others.", code="not_staff")
+    authorize(staff, permissions.ServiceAction.CREATE_FOR_OTHERS)
     owner_email = owner_email.strip().lower()
     owner = get_user_model().objects.filter(email__iexact=owner_email).first()
     inviter = hooks.owner_inviter()

@@ -9,17 +9,12 @@ from .. import hooks, permissions, seats
 from ..audit import record_event
 from ..errors import NotAllowed
 from ..models import Membership, Organization, Team
-from ..selectors import membership_for
+from ._common import lock_and_authorize
 from .lifecycle import DEFAULT_TEAM_NAME, _save_validated, suggest_org_name
 
 
 def _seat_count_error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _check_manager(actor, org: Organization, action: str) -> None:
-    if not permissions.membership_allows(membership_for(actor, org.name), action):
-        raise NotAllowed("Your role does not allow this.", code="not_allowed")
 
 
 @transaction.atomic
@@ -41,10 +36,9 @@ def create_child_organization(
     own address, an existing account otherwise, or an owner invitation when the
     invitations app is installed.
     """
-    _check_manager(creator, parent, permissions.Action.MANAGE_CHILDREN)
     if kind not in (Organization.Kind.GROUP, Organization.Kind.CUSTOMER):
         raise ValueError(f"not a child kind: {kind}")
-    parent = seats.lock_pool(parent)
+    parent, _ = lock_and_authorize(parent, creator, permissions.Action.MANAGE_CHILDREN)
     blocked = permissions.org_inactive_reason(parent, "have child organizations")
     if blocked:
         raise NotAllowed(blocked, code="parent_inactive")
@@ -138,12 +132,15 @@ def change_allotment(
     device_seats: int,
     ip_address: str | None = None,
 ) -> Organization:
-    """Set a group's allotments: never below what it uses, never above what its parent gives."""
+    """Set a group's allotments: never below what it uses, never above what its parent gives.
+
+    The parent's managers may, and platform staff with the seat-limits permission.
+    """
     if not group.is_group:
         raise ValueError("only groups have allotments")
-    if not actor.is_staff:
-        _check_manager(actor, group.parent, permissions.Action.MANAGE_CHILDREN)
-    group = seats.lock_pool(group)
+    group, _ = lock_and_authorize(
+        group, actor, permissions.ServiceAction.CHANGE_ALLOTMENT, decided_in=group.parent
+    )
     changed = check_allotment(group=group, user_seats=user_seats, device_seats=device_seats)
     for field, change in changed.items():
         setattr(group, field, change["to"])
@@ -234,15 +231,10 @@ def change_customer_pool(
     """Resize a customer's own pool: only the reseller's owners or platform staff."""
     if not customer.is_customer:
         raise ValueError("only customers have pools of their own")
-    reseller = customer.parent
-    if not permissions.can_change_customer_pool(
-        actor, customer, membership=membership_for(actor, reseller.name)
-    ):
-        raise NotAllowed(
-            "Only the reseller's owners or platform staff change a customer's seats.",
-            code="not_allowed",
-        )
-    customer = seats.lock_pool(customer)
+    customer, _ = lock_and_authorize(
+        customer, actor, permissions.ServiceAction.CHANGE_CUSTOMER_POOL, decided_in=customer.parent
+    )
+    reseller = Organization.objects.get(pk=customer.parent_id)  # locked before the customer
     changed = {}
     for resource, new_limit in ((seats.USERS, user_seats), (seats.DEVICES, device_seats)):
         field = seats.RESOURCES[resource]["limit_field"]
@@ -261,10 +253,8 @@ def change_customer_pool(
 def set_reseller(
     *, org: Organization, actor, is_reseller: bool, ip_address: str | None = None
 ) -> Organization:
-    """Platform staff mark or unmark a standard org as a reseller."""
-    if not actor.is_staff:
-        raise NotAllowed("Only platform staff mark resellers.", code="not_allowed")
-    org = Organization.objects.select_for_update().get(pk=org.pk)
+    """Platform staff with the reseller permission mark or unmark a standard org."""
+    org, _ = lock_and_authorize(org, actor, permissions.ServiceAction.SET_RESELLER)
     if org.is_reseller != is_reseller:
         org.is_reseller = is_reseller
         org.save(update_fields=["is_reseller", "updated_at"])

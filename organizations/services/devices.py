@@ -4,9 +4,9 @@ from django.db import transaction
 
 from .. import permissions, seats
 from ..audit import record_event
-from ..errors import NotAllowed
+from ..errors import NotAllowed, OrganizationError
 from ..models import Device, Organization
-from .children import _check_manager
+from ._common import lock_and_authorize
 
 
 @transaction.atomic
@@ -14,7 +14,7 @@ def register_device(
     *, org: Organization, actor, name: str, identifier: str, ip_address: str | None = None
 ) -> Device:
     """Register a device in `org`, taking one device seat."""
-    _check_manager(actor, org, permissions.Action.MANAGE_DEVICES)
+    org, _ = lock_and_authorize(org, actor, permissions.Action.MANAGE_DEVICES)
     blocked = permissions.org_inactive_reason(org, "register devices")
     if blocked:
         raise NotAllowed(blocked, code="org_inactive")
@@ -38,9 +38,10 @@ def register_device(
 @transaction.atomic
 def remove_device(*, device: Device, actor, ip_address: str | None = None) -> None:
     """Remove a device; its seat is free at once."""
-    org = device.organization
-    _check_manager(actor, org, permissions.Action.MANAGE_DEVICES)
-    seats.lock_pool(org)
+    org, _ = lock_and_authorize(device.organization, actor, permissions.Action.MANAGE_DEVICES)
+    device = Device.objects.filter(organization=org, pk=device.pk).first()
+    if device is None:
+        raise OrganizationError("This device is no longer registered.", code="device_gone")
     record_event(
         org=org,
         actor=actor,

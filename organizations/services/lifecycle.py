@@ -14,8 +14,9 @@ from .. import permissions, seats
 from ..audit import record_event
 from ..errors import NotAllowed, OrganizationError
 from ..models import GovernanceSettings, Membership, Organization, Team
-from ..selectors import access_to, deletion_summary
+from ..selectors import deletion_summary
 from ..validators import NAME_MAX_LENGTH
+from ._common import lock_and_authorize
 
 DEFAULT_TEAM_NAME = "Everyone"
 
@@ -147,15 +148,38 @@ def create_organization(
 
 @transaction.atomic
 def update_organization(
-    *, org: Organization, actor, ip_address: str | None = None, **changes
+    *,
+    org: Organization,
+    actor,
+    display_name: str | None = None,
+    name: str | None = None,
+    org_type: str | None = None,
+    primary_email: str | None = None,
+    logo_url: str | None = None,
+    primary_color: str | None = None,
+    page_background_color: str | None = None,
+    metadata: dict | None = None,
+    ip_address: str | None = None,
 ) -> Organization:
-    """Apply `changes` to the editable fields of `org`; every field but the id may change."""
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
-    org = Organization.objects.select_for_update().get(pk=org.pk)
+    """Change the editable fields of `org` given (None leaves a field as it is).
+
+    Its owners and admins may, and platform staff with the change permission.
+    """
+    org, _ = lock_and_authorize(org, actor, permissions.Action.EDIT)
+    given = {
+        "display_name": display_name,
+        "name": name,
+        "org_type": org_type,
+        "primary_email": primary_email,
+        "logo_url": logo_url,
+        "primary_color": primary_color,
+        "page_background_color": page_background_color,
+        "metadata": metadata,
+    }
     changed = {}
-    for field, value in changes.items():
+    for field, value in given.items():
+        if value is None:
+            continue
         old = getattr(org, field)
         if old != value:
             changed[field] = {"from": old, "to": value}
@@ -183,8 +207,8 @@ def set_seat_limits(
     device_seat_limit: int,
     ip_address: str | None = None,
 ) -> Organization:
-    """Platform staff (later: billing) set an org's seat limits."""
-    org = Organization.objects.select_for_update().get(pk=org.pk)
+    """Platform staff with the seat-limits permission (later: billing) set an org's limits."""
+    org, _ = lock_and_authorize(org, actor, permissions.ServiceAction.SET_SEAT_LIMITS)
     changed = {}
     for field, value in (
         ("user_seat_limit", user_seat_limit),
@@ -212,7 +236,7 @@ def add_member(
     org: Organization,
     user,
     role: str = Membership.Role.MEMBER,
-    actor=None,
+    actor,
     ip_address: str | None = None,
     seat_is_held: bool = False,
     event: str = "member.add",
@@ -220,12 +244,19 @@ def add_member(
 ) -> Membership:
     """Make `user` a member of `org` with `role`, taking a user seat; joins the default team.
 
-    `seat_is_held` is for callers whose seat is already held (an accepted invitation):
-    then only the members must fit under the limit.
+    `actor` must manage members and may give `role` (only owners add owners).
+    `seat_is_held` is for the one joining on a seat already held for them (an accepted
+    invitation, checked by its app): then `actor` is `user` and only the members must
+    fit under the limit.
     """
     if seat_is_held:
+        if actor is None or actor.pk != user.pk:
+            raise NotAllowed("Only the invited person joins on a held seat.", code="not_allowed")
         seats.take_held_user_seat(org)
     else:
+        org, actor_membership = lock_and_authorize(org, actor, permissions.Action.MANAGE_MEMBERS)
+        if role not in permissions.assignable_roles(actor_membership):
+            raise NotAllowed("Only owners add owners.", code="owner_only")
         seats.take_user_seat(org)
     if Membership.objects.filter(organization=org, user=user).exists():
         raise OrganizationError(f"{user.email} is already a member.", code="already_member")
@@ -253,10 +284,7 @@ def delete_organization(
     Only an owner may, and only after typing the org's name. The audit events stay
     (their org link is cleared; the name and id were copied in when they were written).
     """
-    org = seats.lock_pool(org)
-    actor_membership = access_to(org, actor)
-    if not permissions.membership_allows(actor_membership, permissions.Action.DELETE):
-        raise NotAllowed("Only an owner may delete this organization.", code="not_owner")
+    org, _ = lock_and_authorize(org, actor, permissions.Action.DELETE)
     if (confirm_name or "").strip() != org.name:
         raise OrganizationError(
             f"Type the organization's name, {org.name}, to confirm.", code="name_mismatch"

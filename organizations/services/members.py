@@ -6,15 +6,13 @@ ownerless), then re-reads the memberships, checks the rules of
 `organizations.permissions`, writes, and records an audit event.
 """
 
-from django.apps import apps
 from django.db import transaction
-from django.utils import timezone
 
-from .. import permissions, seats
+from .. import hooks, permissions
 from ..audit import record_event
 from ..errors import NotAllowed, OrganizationError
 from ..models import Membership, Organization
-from ..selectors import access_to
+from ._common import lock_and_authorize
 
 Role = Membership.Role
 
@@ -31,10 +29,8 @@ def _fresh_membership(org: Organization, *, user=None, pk: int | None = None) ->
 def _load(
     org: Organization, actor, membership: Membership
 ) -> tuple[Organization, Membership, Membership]:
-    org = seats.lock_pool(org)
-    actor_membership = access_to(org, actor)
-    if actor_membership is None:
-        raise NotAllowed("You are not a member of this organization.", code="not_member")
+    """Lock `org`, check that `actor` manages members, and re-read the target."""
+    org, actor_membership = lock_and_authorize(org, actor, permissions.Action.MANAGE_MEMBERS)
     target = _fresh_membership(org, pk=membership.pk)
     if target is None:
         raise OrganizationError("This person is no longer a member.", code="not_member")
@@ -143,26 +139,15 @@ def update_member(
     )
 
 
-def revoke_pending_invitations(*, org: Organization, email: str) -> int:
-    """Revoke `email`'s pending invitations to `org`, when the invitations app is installed.
-
-    `organizations` never imports `invitations`; it reaches them through the reverse
-    relation `org.invitations`.
-    """
-    if not apps.is_installed("invitations") or not hasattr(org, "invitations"):
-        return 0
-    now = timezone.now()
-    # Expired invitations count too: a resend would otherwise renew them.
-    return org.invitations.filter(email__iexact=email, status__in=("pending", "expired")).update(
-        status="revoked", responded_at=now, updated_at=now
-    )
-
-
 @transaction.atomic
 def remove_member(
     *, org: Organization, actor, membership: Membership, ip_address: str | None = None
 ) -> None:
-    """Remove `membership` from `org`; their access ends with their next request."""
+    """Remove `membership` from `org`; their access ends with their next request.
+
+    The apps registered in `hooks` clean up after them in the same transaction (the
+    invitations app revokes their open invitations to `org`).
+    """
     org, actor_membership, target = _load(org, actor, membership)
     if actor_membership.pk == target.pk:
         raise NotAllowed("To leave the organization, use Leave.", code="remove_self")
@@ -171,16 +156,16 @@ def remove_member(
     if not permissions.can_remove_member(actor_membership, target):
         raise NotAllowed("Only owners remove owners.", code="not_allowed")
     _ensure_an_owner_stays(org, target)
-    email = target.user.email
-    revoked = revoke_pending_invitations(org=org, email=email)
+    user = target.user
     role = target.role
     target.delete()
+    cleaned_up = hooks.member_removed(org=org, user=user, actor=actor, ip_address=ip_address)
     record_event(
         org=org,
         actor=actor,
         action="member.remove",
-        target=email,
-        detail={"role": role, "invitations_revoked": revoked},
+        target=user.email,
+        detail={"role": role, **cleaned_up},
         ip_address=ip_address,
     )
 
@@ -188,15 +173,11 @@ def remove_member(
 @transaction.atomic
 def leave_organization(*, org: Organization, user, ip_address: str | None = None) -> None:
     """`user` leaves `org`; the initial owner cannot, and an org always keeps an owner."""
-    org = seats.lock_pool(org)
+    org, _ = lock_and_authorize(org, user, permissions.Action.LEAVE)
     membership = _fresh_membership(org, user=user)
     if membership is None:
+        # Access inherited from a parent org is no membership one could leave.
         raise OrganizationError("You are not a member of this organization.", code="not_member")
-    if not permissions.can_leave(membership):
-        raise NotAllowed(
-            "The initial owner cannot leave the organization. Delete it instead.",
-            code="initial_owner",
-        )
     _ensure_an_owner_stays(org, membership)
     role = membership.role
     membership.delete()

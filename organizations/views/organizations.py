@@ -155,12 +155,19 @@ class OrganizationSettingsView(OrgAccessMixin, TemplateView):
         form, formset = self.get_forms()
         if form.is_valid() and formset.is_valid():
             try:
+                data = form.cleaned_data
                 org = services.update_organization(
                     org=self.org,
                     actor=request.user,
-                    ip_address=client_ip(request),
+                    display_name=data["display_name"],
+                    name=data["name"],
+                    org_type=data["org_type"],
+                    primary_email=data["primary_email"],
+                    logo_url=data["logo_url"],
+                    primary_color=data["primary_color"],
+                    page_background_color=data["page_background_color"],
                     metadata=formset.to_dict(),
-                    **form.cleaned_data,
+                    ip_address=client_ip(request),
                 )
             except ValidationError as exc:
                 self._add_service_errors(form, exc)

@@ -1,7 +1,5 @@
 """Members: role changes, names, removal, leaving and deleting an org, at the service level."""
 
-from unittest import mock
-
 import pytest
 
 from organizations import services
@@ -217,42 +215,6 @@ def test_removing_a_member_of_another_org_is_refused(org, owner, outsider):
     with pytest.raises(OrganizationError):
         services.remove_member(org=org, actor=owner, membership=outsider.memberships.get())
     assert outsider.memberships.exists()
-
-
-def test_revoking_invitations_without_the_invitations_app(org):
-    assert services.revoke_pending_invitations(org=org, email="x@example.com") == 0
-
-
-def test_removal_revokes_pending_invitations_through_the_reverse_relation(
-    monkeypatch, org, owner, member_user
-):
-    """organizations never imports invitations; it reaches them through `org.invitations`."""
-    calls = []
-
-    class FakeInvitations:
-        def filter(self, **lookups):
-            calls.append(lookups)
-            return self
-
-        def update(self, **values):
-            calls.append(values)
-            return 2
-
-    from django.apps import apps
-
-    real_is_installed = apps.is_installed
-    monkeypatch.setattr(
-        apps, "is_installed", lambda name: name == "invitations" or real_is_installed(name)
-    )
-    monkeypatch.setattr(
-        Organization, "invitations", property(lambda self: FakeInvitations()), raising=False
-    )
-    services.remove_member(org=org, actor=owner, membership=m(org, member_user))
-    assert calls == [
-        {"email__iexact": member_user.email, "status__in": ("pending", "expired")},
-        {"status": "revoked", "responded_at": mock.ANY, "updated_at": mock.ANY},
-    ]
-    assert last_event(org, "member.remove").detail["invitations_revoked"] == 2
 
 
 # --- leave_organization -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from organizations.errors import NotAllowed
 from organizations.models import AuditEvent, Device, Membership, Organization
 from organizations.seats import SeatLimitExceeded, SeatUsage
 
-from ..factories import OrganizationFactory, UserFactory
+from ..factories import OrganizationFactory, UserFactory, staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +188,11 @@ def test_customer_pool_changed_only_by_reseller_owners_or_staff(pool, owner):
         services.change_customer_pool(
             customer=customer, actor=reseller_admin, user_seats=9, device_seats=0
         )
-    staff = UserFactory(is_staff=True)
+    with pytest.raises(NotAllowed):
+        services.change_customer_pool(
+            customer=customer, actor=UserFactory(is_staff=True), user_seats=9, device_seats=0
+        )
+    staff = staff_with("change_seat_limits")
     services.change_customer_pool(customer=customer, actor=staff, user_seats=9, device_seats=0)
     customer.refresh_from_db()
     assert customer.user_seat_limit == 9

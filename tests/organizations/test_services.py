@@ -6,7 +6,7 @@ from organizations.errors import NotAllowed, OrganizationError
 from organizations.models import AuditEvent, GovernanceSettings, Membership, Organization
 from organizations.seats import SeatLimitExceeded
 
-from ..factories import OrganizationFactory, UserFactory
+from ..factories import OrganizationFactory, UserFactory, staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -168,8 +168,9 @@ def test_rename_to_taken_name_is_refused(org, owner):
     assert org.name == "acme"
 
 
-def test_set_seat_limits_audits_changes(org, owner):
-    services.set_seat_limits(org=org, actor=owner, user_seat_limit=50, device_seat_limit=5)
+def test_set_seat_limits_audits_changes(org):
+    staff = staff_with("change_seat_limits")
+    services.set_seat_limits(org=org, actor=staff, user_seat_limit=50, device_seat_limit=5)
     org.refresh_from_db()
     assert (org.user_seat_limit, org.device_seat_limit) == (50, 5)
     assert AuditEvent.objects.filter(action="org.seat_limits").count() == 1
