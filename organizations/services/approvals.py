@@ -54,7 +54,7 @@ def notify_platform_admins(*, org: Organization, resubmitted: bool = False) -> i
     return count
 
 
-def submit_request(*, org: Organization, actor, ip_address: str | None = None) -> None:
+def _submit_request(*, org: Organization, actor, ip_address: str | None = None) -> None:
     """Mark a new self-registered org as a request: audit it and tell the platform admins."""
     record_event(
         org=org,
@@ -211,7 +211,7 @@ def create_organization_for(
     An existing account with `owner_email` becomes its owner at once; otherwise the
     address gets an owner invitation (when the invitations app is installed).
     """
-    from .lifecycle import build_standard_organization
+    from .lifecycle import _build_standard_organization
 
     authorize(staff, permissions.ServiceAction.CREATE_FOR_OTHERS)
     owner_email = owner_email.strip().lower()
@@ -222,7 +222,7 @@ def create_organization_for(
             "No account uses this address. Ask them to sign up first, then try again.",
             code="owner_unknown",
         )
-    org = build_standard_organization(
+    org = _build_standard_organization(
         creator=owner or staff,
         display_name=display_name,
         name=name,

@@ -60,7 +60,7 @@ def _save_validated(org: Organization) -> None:
         raise
 
 
-def build_standard_organization(
+def _build_standard_organization(
     *,
     creator,
     display_name: str,
@@ -115,7 +115,7 @@ def create_organization(
     (auto-approve) or a pending request in the approval queue; staff's own orgs are
     active at once.
     """
-    from .approvals import submit_request
+    from .approvals import _submit_request
 
     blocked = permissions.create_blocked_reason(creator)
     if blocked is not None:
@@ -123,7 +123,7 @@ def create_organization(
         raise NotAllowed(message, code=code)
     governance = GovernanceSettings.get_solo()
     needs_approval = not (governance.auto_approve or creator.is_staff)
-    org = build_standard_organization(
+    org = _build_standard_organization(
         creator=creator,
         display_name=display_name,
         name=name,
@@ -142,7 +142,7 @@ def create_organization(
         ip_address=ip_address,
     )
     if needs_approval:
-        submit_request(org=org, actor=creator, ip_address=ip_address)
+        _submit_request(org=org, actor=creator, ip_address=ip_address)
     return org
 
 
