@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from organizations.models import AuditEvent, GovernanceSettings, Organization
 
-from ..factories import OrganizationFactory, UserFactory
+from ..factories import OrganizationFactory, UserFactory, staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +149,37 @@ def test_admin_group_allotment_follows_pool_rules(staff_client, org, owner):
     assert response.status_code == 302
     group.refresh_from_db()
     assert group.user_seat_limit == 4
+
+
+def test_staff_change_only_what_their_permissions_allow(client, org):
+    """Seat limits and the reseller flag are read-only without their permissions."""
+    editor = staff_with("view_organization", "change_organization")
+    client.force_login(editor)
+    url = reverse("admin:organizations_organization_change", args=[org.pk])
+    page = client.get(url).content.decode()
+    assert 'name="display_name"' in page
+    assert 'name="user_seat_limit"' not in page and 'name="is_reseller"' not in page
+    limits = (org.user_seat_limit, org.device_seat_limit)
+    response = client.post(
+        url, _change_data(org, display_name="Edited", user_seat_limit="999", is_reseller="on")
+    )
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.display_name == "Edited"
+    assert (org.user_seat_limit, org.device_seat_limit) == limits and not org.is_reseller
+    assert not AuditEvent.objects.filter(
+        organization=org, action__in=["org.seat_limits", "org.reseller_on"]
+    ).exists()
+
+
+def test_staff_with_the_seat_and_reseller_permissions_change_them(client, org):
+    client.force_login(
+        staff_with(
+            "view_organization", "change_organization", "change_seat_limits", "change_reseller"
+        )
+    )
+    url = reverse("admin:organizations_organization_change", args=[org.pk])
+    response = client.post(url, _change_data(org, user_seat_limit="77", is_reseller="on"))
+    assert response.status_code == 302
+    org.refresh_from_db()
+    assert org.user_seat_limit == 77 and org.is_reseller
