@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
@@ -385,6 +386,45 @@ def approval_queue() -> QuerySet[Organization]:
         .select_related("created_by")
         .order_by(Coalesce("submitted_at", "created_at"), "pk")
     )
+
+
+REQUEST_HISTORY_LIMIT = 50
+
+
+def approval_request(public_id: str) -> dict | None:
+    """One organization request for the staff's detail page: the org, its requester's
+    account, the requester's other organizations and the org's history (newest first)."""
+    org = (
+        Organization.objects.filter(public_id=public_id)
+        .select_related("created_by", "reviewed_by", "parent")
+        .first()
+    )
+    if org is None:
+        return None
+    requester = org.created_by
+    return {
+        "org": org,
+        "requester": requester,
+        "requester_verified": EmailAddress.objects.filter(
+            user=requester, email__iexact=requester.email, verified=True
+        ).exists(),
+        "requester_orgs": list(
+            Organization.objects.filter(created_by=requester)
+            .exclude(pk=org.pk)
+            .order_by("-created_at")
+            .only("public_id", "name", "display_name", "status", "created_at")[:10]
+        ),
+        "requester_org_count": Organization.objects.filter(created_by=requester)
+        .exclude(pk=org.pk)
+        .count(),
+        "history": list(
+            AuditEvent.objects.filter(organization=org)
+            .order_by("-created_at", "-id")
+            .only("action", "actor_email", "target", "detail", "created_at")[
+                :REQUEST_HISTORY_LIMIT
+            ]
+        ),
+    }
 
 
 def pending_request_count() -> int:

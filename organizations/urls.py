@@ -83,6 +83,11 @@ urlpatterns = [
     path("orgs/new/", views.OrganizationCreateView.as_view(), name="create"),
     path("staff/approvals/", views.ApprovalQueueView.as_view(), name="approvals"),
     path(
+        "staff/approvals/<str:public_id>/",
+        views.ApprovalDetailView.as_view(),
+        name="approval_detail",
+    ),
+    path(
         "staff/approvals/<str:public_id>/approve/",
         views.ApprovalApproveView.as_view(),
         name="approval_approve",

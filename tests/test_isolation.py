@@ -97,6 +97,7 @@ def foreign_kwargs(foreign):
         "organizations:resubmit": org,
         # The staff area answers 404 to everyone who may not approve, whatever the id.
         "organizations:approval_approve": request,
+        "organizations:approval_detail": request,
         "organizations:approval_reject": request,
     }
 

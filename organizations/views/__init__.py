@@ -2,6 +2,7 @@
 
 from .approvals import (
     ApprovalApproveView,
+    ApprovalDetailView,
     ApprovalQueueView,
     ApprovalRejectView,
     StaffOrganizationCreateView,
@@ -47,6 +48,7 @@ from .teams import (
 
 __all__ = [
     "ApprovalApproveView",
+    "ApprovalDetailView",
     "ApprovalQueueView",
     "ApprovalRejectView",
     "AuditLogView",

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView, ListView, TemplateView
 
 from .. import permissions, selectors, services
 from ..errors import OrganizationError
@@ -58,6 +58,19 @@ class ApprovalQueueView(StaffOnlyMixin, ListView):
         )
         messages.success(request, f"{count} organization{'s' if count != 1 else ''} approved.")
         return redirect("organizations:approvals")
+
+
+class ApprovalDetailView(StaffOnlyMixin, TemplateView):
+    """One request in full: the org's details and metadata, the requester's account and
+    the org's history, with the decision buttons while it is pending."""
+
+    template_name = "organizations/approval_detail.html"
+
+    def get_context_data(self, **kwargs):
+        request_data = selectors.approval_request(self.kwargs["public_id"])
+        if request_data is None:
+            raise Http404("No such organization request.")
+        return super().get_context_data(**request_data, **kwargs)
 
 
 def _pending_org(public_id: str) -> Organization:
