@@ -420,9 +420,7 @@ def approval_request(public_id: str) -> dict | None:
         "history": list(
             AuditEvent.objects.filter(organization=org)
             .order_by("-created_at", "-id")
-            .only("action", "actor_email", "target", "detail", "created_at")[
-                :REQUEST_HISTORY_LIMIT
-            ]
+            .only("action", "actor_email", "target", "detail", "created_at")[:REQUEST_HISTORY_LIMIT]
         ),
     }
 
