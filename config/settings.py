@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.org_switcher",
+                "invitations.context_processors.invitation_branding",
             ],
         },
     },

@@ -403,7 +403,7 @@ def approval_request(public_id: str) -> dict | None:
         return None
     requester = org.created_by
     return {
-        "org": org,
+        "request_org": org,
         "requester": requester,
         "requester_verified": EmailAddress.objects.filter(
             user=requester, email__iexact=requester.email, verified=True
