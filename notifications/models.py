@@ -53,6 +53,8 @@ class EmailTemplate(models.Model):
         ORG_REQUEST = "org_request", "New organization request"
         ORG_APPROVED = "org_approved", "Organization approved"
         ORG_REJECTED = "org_rejected", "Organization rejected"
+        ORG_SUSPENDED = "org_suspended", "Organization suspended"
+        ORG_UNSUSPENDED = "org_unsuspended", "Organization suspension lifted"
 
     key = models.CharField(max_length=50, choices=Key.choices, unique=True)
     subject = models.CharField(max_length=255)

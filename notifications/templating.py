@@ -133,5 +133,16 @@ def sample_context(key: str) -> dict:
             "reason": "Please use your company's legal name.",
             "settings_url": "https://orgportal.example/o/acme/settings/",
         },
+        "org_suspended": {
+            "org_name": "Acme Corporation",
+            "recipient_name": "Grace Hopper",
+            "reason": "Payment overdue since March.",
+            "dashboard_url": "https://orgportal.example/o/acme/",
+        },
+        "org_unsuspended": {
+            "org_name": "Acme Corporation",
+            "recipient_name": "Grace Hopper",
+            "dashboard_url": "https://orgportal.example/o/acme/",
+        },
     }
     return {**base, **samples.get(key, {})}

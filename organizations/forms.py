@@ -315,6 +315,15 @@ class RejectForm(forms.Form):
     )
 
 
+class SuspendForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Its members see this on every page of the organization, and its owners "
+        "are emailed it.",
+    )
+
+
 class StaffOrganizationCreateForm(NewOrganizationForm):
     """Staff create an organization for someone: the owner is named by email."""
 

@@ -7,7 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .permissions import Action, OrgPermissions, membership_allows
+from .permissions import (
+    Action,
+    OrgPermissions,
+    membership_allows,
+    suspended_reason,
+    suspension_blocks,
+)
 from .selectors import membership_for
 
 
@@ -45,6 +51,12 @@ class OrgAccessMixin(LoginRequiredMixin):
         self.membership = membership
         self.org = membership.organization
         self.resolve_objects()
+        if suspension_blocks(self.org, self.required_action) or (
+            request.method == "POST"
+            and self.required_post_action
+            and suspension_blocks(self.org, self.required_post_action)
+        ):
+            raise PermissionDenied(suspended_reason(self.org))
         if not membership_allows(membership, self.required_action):
             raise PermissionDenied("Your role in this organization does not allow this.")
         if (

@@ -98,6 +98,16 @@ class Organization(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
+    # Suspension by platform staff: the org is read-only for its members until lifted.
+    suspension_reason = models.TextField(blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -105,6 +115,7 @@ class Organization(models.Model):
         ordering = ["display_name", "name"]
         permissions = [
             ("approve_organization", "Can approve or reject organization requests"),
+            ("suspend_organization", "Can suspend organizations and lift suspensions"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -128,6 +139,10 @@ class Organization(models.Model):
     @property
     def is_rejected(self) -> bool:
         return self.status == self.Status.REJECTED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
 
     @property
     def is_group(self) -> bool:

@@ -128,9 +128,28 @@ def role_allows(role: str, action: str) -> bool:
     return rule is not None and rule.allows(role)
 
 
+# What the members of a suspended org may still do: read it, and leave it.
+READ_ONLY_ACTIONS = frozenset({Action.VIEW, Action.VIEW_AUDIT, Action.VIEW_DEVICES, Action.LEAVE})
+
+
+def suspension_blocks(org, action: str) -> bool:
+    """Whether `org` being suspended forbids `action`, whatever the member's role."""
+    return org.is_suspended and action not in READ_ONLY_ACTIONS
+
+
 def membership_allows(membership: Membership | None, action: str) -> bool:
     """Whether the holder of `membership` may take `action` in its org."""
-    return membership is not None and role_allows(matrix_role(membership), action)
+    if membership is None or suspension_blocks(membership.organization, action):
+        return False
+    return role_allows(matrix_role(membership), action)
+
+
+def suspended_reason(org) -> str:
+    """What a member who tries to change a suspended org is told."""
+    return (
+        f"{org.display_name} is suspended by the platform admins and is read-only "
+        "until they lift the suspension."
+    )
 
 
 def manageable_roles(actor_role: str) -> frozenset[str]:
@@ -288,6 +307,20 @@ def can_approve_organizations(user) -> bool:
         and user.is_active
         and user.is_staff
         and user.has_perm(APPROVE_PERMISSION)
+    )
+
+
+SUSPEND_PERMISSION = "organizations.suspend_organization"
+
+
+def can_suspend_organizations(user) -> bool:
+    """Platform admins with the suspend permission (superusers have it)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(SUSPEND_PERMISSION)
     )
 
 

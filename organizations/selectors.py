@@ -396,7 +396,7 @@ def approval_request(public_id: str) -> dict | None:
     account, the requester's other organizations and the org's history (newest first)."""
     org = (
         Organization.objects.filter(public_id=public_id)
-        .select_related("created_by", "reviewed_by", "parent")
+        .select_related("created_by", "reviewed_by", "suspended_by", "parent")
         .first()
     )
     if org is None:

@@ -88,6 +88,16 @@ urlpatterns = [
         name="approval_detail",
     ),
     path(
+        "staff/orgs/<str:public_id>/suspend/",
+        views.SuspendView.as_view(),
+        name="suspend",
+    ),
+    path(
+        "staff/orgs/<str:public_id>/lift-suspension/",
+        views.LiftSuspensionView.as_view(),
+        name="lift_suspension",
+    ),
+    path(
         "staff/approvals/<str:public_id>/approve/",
         views.ApprovalApproveView.as_view(),
         name="approval_approve",

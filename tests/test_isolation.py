@@ -98,6 +98,8 @@ def foreign_kwargs(foreign):
         # The staff area answers 404 to everyone who may not approve, whatever the id.
         "organizations:approval_approve": request,
         "organizations:approval_detail": request,
+        "organizations:suspend": request,
+        "organizations:lift_suspension": request,
         "organizations:approval_reject": request,
     }
 

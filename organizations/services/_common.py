@@ -10,6 +10,8 @@ def lock_and_authorize(org: Organization, actor, action: str) -> tuple[Organizat
     """Lock `org`'s row, then make sure `actor` (re-read now) may take `action` in it."""
     org = seats.lock_pool(org)
     membership = access_to(org, actor)
+    if membership is not None and permissions.suspension_blocks(org, action):
+        raise NotAllowed(permissions.suspended_reason(org), code="org_suspended")
     if not permissions.membership_allows(membership, action):
         raise NotAllowed("Your role in this organization does not allow this.", code="not_allowed")
     return org, membership

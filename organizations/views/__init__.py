@@ -5,7 +5,9 @@ from .approvals import (
     ApprovalDetailView,
     ApprovalQueueView,
     ApprovalRejectView,
+    LiftSuspensionView,
     StaffOrganizationCreateView,
+    SuspendView,
 )
 from .children import ChildOrganizationCreateView, ChildOrganizationListView, ChildSeatsView
 from .devices import DeviceListView, DeviceRegisterView, DeviceRemoveView
@@ -60,6 +62,7 @@ __all__ = [
     "DeviceRemoveView",
     "HomeView",
     "LeaveView",
+    "LiftSuspensionView",
     "MemberEditView",
     "MemberListView",
     "MemberRemoveView",
@@ -72,6 +75,7 @@ __all__ = [
     "RolesView",
     "StaffOrganizationCreateView",
     "StructureView",
+    "SuspendView",
     "TeamCreateView",
     "TeamDeleteView",
     "TeamDetailView",
