@@ -14,6 +14,7 @@ from .permissions import (
     suspended_reason,
     suspension_blocks,
 )
+from .recent import remember_org
 from .selectors import membership_for
 
 
@@ -65,7 +66,10 @@ class OrgAccessMixin(LoginRequiredMixin):
             and not membership_allows(membership, self.required_post_action)
         ):
             raise PermissionDenied("Your role in this organization does not allow this.")
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        if membership.pk is not None:
+            remember_org(request, response, self.org.name)
+        return response
 
     def resolve_objects(self) -> None:
         """Load the objects named in the URL with `get_org_object`; runs before the role check."""

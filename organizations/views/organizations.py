@@ -34,17 +34,19 @@ class HomeView(TemplateView):
 
 
 class OrganizationListView(LoginRequiredMixin, ListView):
-    """ "Your organizations", with the empty state for users in none."""
+    """ "Your organizations": searchable, a page at a time, with the empty state for users
+    in none."""
 
     template_name = "organizations/organization_list.html"
     context_object_name = "memberships"
     paginate_by = settings.ORGPORTAL_PAGE_SIZE
 
     def get_queryset(self):
-        return selectors.memberships_for_user(self.request.user)
+        self.search = self.request.GET.get("q", "").replace("\x00", "").strip()[:100]
+        return selectors.memberships_for_user(self.request.user, search=self.search)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+        context = super().get_context_data(search=self.search, **kwargs)
         for membership in context["memberships"]:
             membership.can_leave = permissions.can_leave(membership)
         blocked = create_blocked_reason(self.request.user)
