@@ -34,6 +34,7 @@ class Action:
     VIEW = "org.view"
     EDIT = "org.edit"
     VIEW_AUDIT = "audit.view"
+    EXPORT_AUDIT = "audit.export"
     MANAGE_MEMBERS = "members.manage"
     MANAGE_OWNERS = "owners.manage"
     MANAGE_TEAMS = "teams.manage"
@@ -65,7 +66,8 @@ _MANAGERS = frozenset({INITIAL_OWNER, Role.OWNER, Role.ADMIN})
 RULES: tuple[Rule, ...] = (
     Rule(Action.VIEW, "See the organization, its members, teams, units and workspaces", _EVERYONE),
     Rule(Action.EDIT, "Edit the organization's profile, branding and metadata", _MANAGERS),
-    Rule(Action.VIEW_AUDIT, "Read the audit log", _MANAGERS),
+    Rule(Action.VIEW_AUDIT, "Read and filter the audit log", _MANAGERS),
+    Rule(Action.EXPORT_AUDIT, "Download the audit log as CSV", _OWNERS),
     Rule(
         Action.MANAGE_MEMBERS,
         "Change the role and name of admins and members, and remove them",
@@ -129,7 +131,9 @@ def role_allows(role: str, action: str) -> bool:
 
 
 # What the members of a suspended org may still do: read it, and leave it.
-READ_ONLY_ACTIONS = frozenset({Action.VIEW, Action.VIEW_AUDIT, Action.VIEW_DEVICES, Action.LEAVE})
+READ_ONLY_ACTIONS = frozenset(
+    {Action.VIEW, Action.VIEW_AUDIT, Action.EXPORT_AUDIT, Action.VIEW_DEVICES, Action.LEAVE}
+)
 
 
 def suspension_blocks(org, action: str) -> bool:
@@ -240,6 +244,10 @@ class OrgPermissions:
     @property
     def view_audit(self) -> bool:
         return self.allows(Action.VIEW_AUDIT)
+
+    @property
+    def export_audit(self) -> bool:
+        return self.allows(Action.EXPORT_AUDIT)
 
     @property
     def manage_members(self) -> bool:

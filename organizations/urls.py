@@ -22,6 +22,7 @@ org_patterns = [
     org_path("devices/<int:device_id>/remove/", views.DeviceRemoveView.as_view(), "device_remove"),
     org_path("settings/", views.OrganizationSettingsView.as_view(), "settings"),
     org_path("audit/", views.AuditLogView.as_view(), "audit"),
+    org_path("audit/export.csv", views.AuditExportView.as_view(), "audit_export"),
     org_path("delete/", views.OrganizationDeleteView.as_view(), "delete"),
     org_path("leave/", views.LeaveView.as_view(), "leave"),
     org_path("resubmit/", views.ResubmitView.as_view(), "resubmit"),

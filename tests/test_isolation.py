@@ -61,6 +61,7 @@ def foreign_kwargs(foreign):
         "organizations:dashboard": org,
         "organizations:settings": org,
         "organizations:audit": org,
+        "organizations:audit_export": org,
         "organizations:delete": org,
         "organizations:leave": org,
         "organizations:roles": org,

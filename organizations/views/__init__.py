@@ -19,6 +19,7 @@ from .members import (
     RolesView,
 )
 from .organizations import (
+    AuditExportView,
     AuditLogView,
     HomeView,
     OrganizationCreateView,
@@ -53,6 +54,7 @@ __all__ = [
     "ApprovalDetailView",
     "ApprovalQueueView",
     "ApprovalRejectView",
+    "AuditExportView",
     "AuditLogView",
     "ChildOrganizationCreateView",
     "ChildOrganizationListView",
