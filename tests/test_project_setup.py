@@ -3,6 +3,7 @@
 import os
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -35,3 +36,27 @@ def test_make_run_points_emailed_links_at_the_port_it_serves_on():
     assert any("runserver 127.0.0.1:8010" in line for line in commands)
     for command in commands:
         assert 'SITE_URL="http://127.0.0.1:8010"' in command, command
+
+
+def test_production_settings_keep_database_connections_with_health_checks():
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "settings-test-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFG",
+        "DJANGO_ALLOWED_HOSTS": "orgportal.example.com",
+    }
+    env.pop("DATABASE_CONN_MAX_AGE", None)
+    printed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from config import settings; d = settings.DATABASES['default']; "
+            "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert int(printed[0]) >= 60 and printed[1] == "True"
