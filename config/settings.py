@@ -89,9 +89,7 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections (checked before each request's first query) double the
 # requests a worker answers; a development server opens one per request.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int(
-    "DATABASE_CONN_MAX_AGE", default=0 if DEBUG else 600
-)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0 if DEBUG else 600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
