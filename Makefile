@@ -10,12 +10,13 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrate demo worker check-deploy clean
+.PHONY: help install run test bench lint format migrate demo worker check-deploy clean
 
 help:
 	@echo "make run      set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test     the whole test suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)"
 	@echo "make worker   a Celery worker with beat, against REDIS_URL"
+	@echo "make bench    seed a PostgreSQL database at scale, time the key pages, drop it (BENCH_* sizes)"
 	@echo "make lint     ruff (check and format --check); make format fixes what it can"
 	@echo "make check-deploy   Django's deployment checks with production-like settings"
 	@echo "make migrate / make demo   apply migrations / load the demo data"
@@ -50,6 +51,9 @@ worker: install
 
 test: install
 	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/run.py
 
 lint: install
 	$(BIN)/ruff check .
