@@ -44,7 +44,8 @@ class EmailTemplate(models.Model):
     """An admin's edit of one notification's subject and bodies.
 
     Without a row the shipped default in `templates/emails/` is used; deleting the
-    row (reset to default) brings the default back.
+    row (reset to default) brings the default back. `clean` refuses any tag or
+    variable not documented for the key in `notifications/variables.py`.
     """
 
     class Key(models.TextChoices):
@@ -68,8 +69,8 @@ class EmailTemplate(models.Model):
         return self.get_key_display()
 
     def clean(self):
-        from .templating import check_template_syntax, check_templates_render
+        from .templating import validate_templates
 
-        parts = {"subject": self.subject, "body_text": self.body_text, "body_html": self.body_html}
-        check_template_syntax(**parts)
-        check_templates_render(self.key, **parts)
+        validate_templates(
+            self.key, subject=self.subject, body_text=self.body_text, body_html=self.body_html
+        )
