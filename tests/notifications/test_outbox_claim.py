@@ -67,9 +67,15 @@ def test_no_transaction_is_open_while_the_backend_sends(settings):
     transaction_backend.observed.clear()
     row = OutboxEmailFactory()
     assert send_outbox_email.apply(args=[row.pk]).get() == "sent"
-    # The claim was committed before the send, and nothing (no row lock) is held during it.
+    # The claim was committed before the send, and nothing (no row lock) is held during
+    # it: on PostgreSQL another connection locks the row with NOWAIT mid-send.
     assert transaction_backend.observed == [
-        {"in_atomic_block": False, "savepoints": [], "status": "sending"}
+        {
+            "in_atomic_block": False,
+            "savepoints": [],
+            "status": "sending",
+            "lockable_elsewhere": True,
+        }
     ]
     row.refresh_from_db()
     assert row.status == "sent"
