@@ -21,8 +21,8 @@ class Variable:
 
 
 ORGANIZATION_VARIABLES = (
-    Variable("org_display_name", "The organization's display name.", "Acme Corporation"),
-    Variable("org_name", "The organization's short name, as in its URLs.", "acme"),
+    Variable("org_name", "The organization's display name.", "Acme Corporation"),
+    Variable("org_slug", "The organization's short name, as in its URLs.", "acme"),
     Variable("org_logo_url", "The organization's logo URL (https), or empty.", ""),
     Variable(
         "org_primary_color", "The organization's primary colour (#RRGGBB), or empty.", "#0d6efd"
@@ -91,6 +91,23 @@ _KEY_VARIABLES = {
             "settings_url",
             "The organization's settings page, to edit and re-submit.",
             "https://orgportal.example/o/acme/settings/",
+        ),
+    ),
+    "org_suspended": (
+        Variable("recipient_name", "The owner this email goes to.", "Grace Hopper"),
+        Variable("reason", "The platform admins' reason.", "Payment overdue since March."),
+        Variable(
+            "dashboard_url",
+            "The organization's dashboard.",
+            "https://orgportal.example/o/acme/",
+        ),
+    ),
+    "org_unsuspended": (
+        Variable("recipient_name", "The owner this email goes to.", "Grace Hopper"),
+        Variable(
+            "dashboard_url",
+            "The organization's dashboard.",
+            "https://orgportal.example/o/acme/",
         ),
     ),
 }

@@ -8,10 +8,10 @@ from django.conf import settings
 
 
 def org_email_context(org) -> dict[str, str]:
-    """`org_display_name`, `org_name`, logo and colours of `org`, and `site_url`."""
+    """`org_name`, `org_slug`, logo and colours of `org`, and `site_url`."""
     return {
-        "org_display_name": org.display_name,
-        "org_name": org.name,
+        "org_name": org.display_name,
+        "org_slug": org.name,
         "org_logo_url": org.logo_url,
         "org_primary_color": org.primary_color,
         "org_page_background_color": org.page_background_color,

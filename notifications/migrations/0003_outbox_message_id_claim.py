@@ -1,6 +1,6 @@
 """Outbox rows get a stable Message-ID and a claim ("sending", claimed_at); edited email
 templates move from model attributes (`org.display_name`) to plain variables
-(`org_display_name`), the only values the sandbox gives them.
+(`org_name`), the only values the sandbox gives them.
 """
 
 import re
@@ -13,8 +13,8 @@ import notifications.models
 
 # The attributes the shipped defaults used, and the plain variable each became.
 RENAMED = {
-    "org.display_name": "org_display_name",
-    "org.name": "org_name",
+    "org.display_name": "org_name",
+    "org.name": "org_slug",
     "org.logo_url": "org_logo_url",
     "org.primary_color": "org_primary_color",
     "org.page_background_color": "org_page_background_color",
@@ -31,7 +31,7 @@ def _rename(source: str, names: dict[str, str]) -> str:
 
 
 def rewrite_source(source: str) -> str:
-    """`{{ org.display_name }}` → `{{ org_display_name }}`; text outside tags is kept."""
+    """`{{ org.display_name }}` → `{{ org_name }}`; text outside tags is kept."""
     return _rename(source, RENAMED)
 
 

@@ -172,6 +172,6 @@ def test_the_migration_moves_stored_templates_to_plain_variables():
     )
     assert migration.rewrite_source(old) == (
         "Hi{% if invitee_first_name %} {{ invitee_first_name|title }}{% endif %}, "
-        "join {{ org_display_name }} ({{ org_name }}). org.name stays in text. "
+        "join {{ org_name }} ({{ org_slug }}). org.name stays in text. "
         "{{ org.name_x }} {{ org.created_by.password }}"
     )
