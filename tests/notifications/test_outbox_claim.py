@@ -2,12 +2,14 @@
 
 import importlib
 from datetime import timedelta
+from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
+from notifications import migrations as notification_migrations
 from notifications import services
 from notifications.models import OutboxEmail
 from notifications.tasks import send_outbox_email
@@ -164,7 +166,8 @@ def test_a_late_failure_does_not_undo_another_workers_claim(settings):
 
 
 def test_the_migration_moves_stored_templates_to_plain_variables():
-    migration = importlib.import_module("notifications.migrations.0003_outbox_message_id_claim")
+    (path,) = Path(notification_migrations.__file__).parent.glob("*_outbox_message_id_claim.py")
+    migration = importlib.import_module(f"notifications.migrations.{path.stem}")
     old = (
         "Hi{% if invitation.first_name %} {{ invitation.first_name|title }}{% endif %}, "
         "join {{ org.display_name }} ({{ org.name }}). org.name stays in text. "
