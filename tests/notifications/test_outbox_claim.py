@@ -178,3 +178,14 @@ def test_the_migration_moves_stored_templates_to_plain_variables():
         "join {{ org_name }} ({{ org_slug }}). org.name stays in text. "
         "{{ org.name_x }} {{ org.created_by.password }}"
     )
+
+
+@pytest.mark.django_db
+def test_a_row_that_gave_up_waits_for_an_admins_retry(django_capture_on_commit_callbacks):
+    row = OutboxEmailFactory(status="failed", attempts=services.MAX_ATTEMPTS)
+    assert services.deliver(email_id=row.pk) == "gave_up"
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.retry_emails(email_ids=[row.pk]) == 1
+    (message,) = mail.outbox
+    assert _header(message) == row.message_id
