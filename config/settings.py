@@ -149,6 +149,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("ORGPORTAL_SWEEP_INTERVAL_SECONDS", default=60.0),
     },
 }
+# A worker that took an outbox email and did not mark it sent within this time is
+# taken for dead: the sweep queues the email again (same Message-ID).
+OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=600)
 
 # --- Email --------------------------------------------------------------------------
 
