@@ -40,6 +40,18 @@ class InviteForm(forms.Form):
         addresses = services.parse_addresses(self.cleaned_data["emails"])
         if not addresses:
             raise ValidationError("Enter at least one email address.", code="no_addresses")
+        too_long = [address for address in addresses if len(address) > services.EMAIL_MAX_LENGTH]
+        if too_long:
+            raise ValidationError(
+                "An email address has at most %(max)d characters; this one has %(length)d: "
+                "%(start)s…",
+                code="address_too_long",
+                params={
+                    "max": services.EMAIL_MAX_LENGTH,
+                    "length": len(too_long[0]),
+                    "start": too_long[0][:40],
+                },
+            )
         if len(addresses) > services.MAX_ADDRESSES_PER_REQUEST:
             raise ValidationError(
                 "Invite at most %(max)d addresses at once; you entered %(count)d.",

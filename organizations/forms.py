@@ -119,6 +119,16 @@ class MetadataRowForm(forms.Form):
 
 
 class BaseMetadataFormSet(forms.BaseFormSet):
+    """The org's metadata rows. The stored pairs, not the management form's
+    INITIAL_FORMS, say which rows are initial: every stored row is validated (and kept)
+    even when a crafted form claims there are none, so that a duplicate key cannot
+    slip past the check and replace a stored pair."""
+
+    def initial_form_count(self):
+        if self.is_bound:
+            return min(len(self.initial or ()), self.total_form_count())
+        return super().initial_form_count()
+
     def clean(self):
         if any(self.errors):
             return

@@ -1,4 +1,5 @@
 import json
+import re
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,7 @@ from .validators import (
 
 PUBLIC_ID_PREFIX = "org_"
 PUBLIC_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+PUBLIC_ID_PATTERN = re.compile(r"org_[A-Za-z0-9]{16}")
 
 
 def generate_public_id() -> str:

@@ -19,6 +19,8 @@ from ..models import Invitation
 from ..tokens import generate_token
 
 MAX_ADDRESSES_PER_REQUEST = 50
+# What an address may hold, as Invitation.email and the user's email store it.
+EMAIL_MAX_LENGTH = 254
 SEND_WINDOW = timedelta(hours=24)
 _ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
 

@@ -17,7 +17,7 @@ from .. import permissions, selectors, services
 from ..errors import OrganizationError
 from ..forms import RejectForm, StaffOrganizationCreateForm, SuspendForm
 from ..mixins import client_ip
-from ..models import Organization
+from ..models import PUBLIC_ID_PATTERN, Organization
 from .base import add_service_error
 
 
@@ -46,7 +46,8 @@ class ApprovalQueueView(StaffOnlyMixin, ListView):
         return selectors.approval_queue()
 
     def post(self, request, *args, **kwargs):
-        ids = request.POST.getlist("org")
+        # Only well-formed ids reach the database (a NUL byte would make PostgreSQL fail).
+        ids = [i for i in request.POST.getlist("org") if PUBLIC_ID_PATTERN.fullmatch(i)]
         orgs = Organization.objects.filter(
             public_id__in=ids, status=Organization.Status.PENDING
         ).order_by("pk")

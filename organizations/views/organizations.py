@@ -45,7 +45,7 @@ class OrganizationListView(LoginRequiredMixin, ListView):
     paginate_by = settings.ORGPORTAL_PAGE_SIZE
 
     def get_queryset(self):
-        self.search = self.request.GET.get("q", "").replace("\x00", "").strip()[:100]
+        self.search = self.request.GET.get("q", "").strip()[:100]
         return selectors.memberships_for_user(self.request.user, search=self.search)
 
     def get_context_data(self, **kwargs):

@@ -86,7 +86,7 @@ def test_filters_by_action_actor_and_dates_and_keep_them_across_pages(
 def test_bad_filters_and_cursors_get_errors_not_500s(client_for, owner, org, events):
     client = client_for(owner)
     response = client.get(
-        audit(org), {"since": "2026-02-01", "until": "2026-01-01", "actor": "nope\x00"}
+        audit(org), {"since": "2026-02-01", "until": "2026-01-01", "actor": "not-an-email"}
     )
     assert response.status_code == 200
     assert "Pick a date on or after the first one." in response.content.decode()
