@@ -149,7 +149,10 @@ class Watcher:
         page.wait_for_timeout(50)  # onerror of a broken image fires after load
         where = f"{label} {page.url}".strip()
         self.visited.append(where)
-        for hit in page.evaluate("() => window.__xss || []"):
+        ran = page.evaluate("() => window.__xss")
+        if ran is None:  # without the list a payload would fail silently
+            self.hits.append((where, "the init script did not run"))
+        for hit in ran or []:
             self.hits.append((where, hit))
         for element in page.evaluate(JAVASCRIPT_URLS):
             self.hits.append((where, f"javascript: URL in {element}"))
@@ -348,6 +351,12 @@ def test_no_hostile_text_runs_on_any_page(browser, live_server, transactional_db
     page.get_by_role("button", name="Register device").click()
     expect(page.get_by_role("alert").first).to_contain_text("registered")
     watcher.check(page, "owner device registered")
+    # A javascript: URL never gets in through the settings form.
+    page.goto(reverse("organizations:settings", args=[org.name]))
+    page.fill("input[name=logo_url]", "javascript:__xss.push('ui-logo')")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("main")).to_contain_text("Enter a valid https URL.")
+    watcher.check(page, "owner settings refused")
     owner_context.close()
 
     # A newcomer follows the invitation link to the sign-up page.
