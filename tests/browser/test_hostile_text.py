@@ -146,7 +146,7 @@ class Watcher:
     def check(self, page, label: str = "") -> None:
         """Record what ran on the page now shown (after it settled)."""
         page.wait_for_load_state("load")
-        page.wait_for_timeout(50)  # onerror of a broken image fires after load
+        page.wait_for_timeout(50)  # a moment for anything the page runs late (timers)
         where = f"{label} {page.url}".strip()
         self.visited.append(where)
         ran = page.evaluate("() => window.__xss")
