@@ -305,8 +305,7 @@ class AuditEventQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyViolation("Audit events are append-only: delete() is refused.")
 
-    update.queryset_only = True
-    delete.queryset_only = True
+    delete.queryset_only = True  # as Django's own: no Model.objects.delete()
 
 
 class AuditEvent(models.Model):

@@ -116,6 +116,8 @@ def test_bulk_update_and_delete_are_refused(event):
     with pytest.raises(AppendOnlyViolation):
         AuditEvent.objects.filter(pk=event.pk).update(target="changed")
     with pytest.raises(AppendOnlyViolation):
+        AuditEvent.objects.update(target="changed")
+    with pytest.raises(AppendOnlyViolation):
         AuditEvent.objects.all().delete()
     event.refresh_from_db()
     assert event.target == "x"
