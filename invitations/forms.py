@@ -5,6 +5,7 @@ from allauth.core import context as allauth_context
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
 from organizations.errors import OrganizationError
 from organizations.mixins import client_ip
@@ -77,9 +78,10 @@ class InvitationSignupForm(SignupForm):
             field = self.fields["email"]
             field.initial = self.invitation.email
             field.widget.attrs["readonly"] = True
-            field.help_text = (
-                f"The invitation to {self.invitation.organization.display_name} was sent "
-                "to this address."
+            # Form templates print help texts unescaped (`|safe`): escape the org's name.
+            field.help_text = format_html(
+                "The invitation to {} was sent to this address.",
+                self.invitation.organization.display_name,
             )
 
     def clean_email(self):
