@@ -1,25 +1,29 @@
 # Orgportal — `make run` serves the portal, `make test` runs the whole suite.
-PYTHON ?= python3.11
+# The first Python from 3.11 up that is on the PATH; `make run PYTHON=python3.13` picks one.
+PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3.14 python3; do command -v $$p >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the emails point at the address `make run` serves on, unless SITE_URL is set.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrate demo worker check-deploy clean
+.PHONY: help install run test bench lint format migrate demo worker check-deploy clean
 
 help:
 	@echo "make run      set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test     the whole test suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)"
 	@echo "make worker   a Celery worker with beat, against REDIS_URL"
+	@echo "make bench    seed a PostgreSQL database at scale, time the key pages, drop it (BENCH_* sizes)"
 	@echo "make lint     ruff (check and format --check); make format fixes what it can"
 	@echo "make check-deploy   Django's deployment checks with production-like settings"
 	@echo "make migrate / make demo   apply migrations / load the demo data"
 	@echo "make clean    remove the virtualenv and build leftovers"
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "Python 3.11 or newer is required ($(PYTHON) is missing or older)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml constraints-build.txt
@@ -33,12 +37,12 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py load_demo_data
-	$(BIN)/python manage.py load_demo_invitations
-	@$(BIN)/python manage.py load_demo_data --logins-only
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_invitations
+	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only
 
 run: demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run a worker."; exit 1; }
@@ -47,6 +51,9 @@ worker: install
 
 test: install
 	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/run.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from allauth.core import context as allauth_context
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
 from organizations.errors import OrganizationError
 from organizations.mixins import client_ip
@@ -40,6 +41,18 @@ class InviteForm(forms.Form):
         addresses = services.parse_addresses(self.cleaned_data["emails"])
         if not addresses:
             raise ValidationError("Enter at least one email address.", code="no_addresses")
+        too_long = [address for address in addresses if len(address) > services.EMAIL_MAX_LENGTH]
+        if too_long:
+            raise ValidationError(
+                "An email address has at most %(max)d characters; this one has %(length)d: "
+                "%(start)s…",
+                code="address_too_long",
+                params={
+                    "max": services.EMAIL_MAX_LENGTH,
+                    "length": len(too_long[0]),
+                    "start": too_long[0][:40],
+                },
+            )
         if len(addresses) > services.MAX_ADDRESSES_PER_REQUEST:
             raise ValidationError(
                 "Invite at most %(max)d addresses at once; you entered %(count)d.",
@@ -65,9 +78,10 @@ class InvitationSignupForm(SignupForm):
             field = self.fields["email"]
             field.initial = self.invitation.email
             field.widget.attrs["readonly"] = True
-            field.help_text = (
-                f"The invitation to {self.invitation.organization.display_name} was sent "
-                "to this address."
+            # Form templates print help texts unescaped (`|safe`): escape the org's name.
+            field.help_text = format_html(
+                "The invitation to {} was sent to this address.",
+                self.invitation.organization.display_name,
             )
 
     def clean_email(self):

@@ -4,6 +4,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -124,7 +125,8 @@ class OrgInvitationMixin(OrgAccessMixin):
             allowed_hosts={self.request.get_host()},
             require_https=self.request.is_secure(),
         ):
-            return redirect(next_url)
+            # A URL, never a view name: redirect("0") would try to reverse it.
+            return HttpResponseRedirect(next_url)
         return redirect("invitations:list", org_name=self.org.name)
 
 

@@ -3,10 +3,38 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from . import services, templating
 from .models import EmailTemplate, OutboxEmail
+from .sandbox_tags import ALLOWED_TAGS
+from .variables import variables_for
+
+
+def variables_help(keys) -> str:
+    """The variables each of `keys` may use, name and description, as escaped HTML."""
+    sections = format_html_join(
+        "",
+        "<p><strong>{}</strong></p><dl>{}</dl>",
+        (
+            (
+                EmailTemplate.Key(key).label,
+                format_html_join(
+                    "",
+                    "<dt><code>{{{{ {} }}}}</code></dt><dd>{}</dd>",
+                    ((v.name, v.description) for v in variables_for(key)),
+                ),
+            )
+            for key in keys
+        ),
+    )
+    return format_html(
+        "<p>Variables this template can use (plain values: no attributes, nothing to loop"
+        " over), with Django's filters such as <code>|lower</code> or <code>|date</code>."
+        " Tags: {}.</p>{}",
+        ", ".join(ALLOWED_TAGS),
+        sections,
+    )
 
 
 @admin.register(OutboxEmail)
@@ -34,7 +62,9 @@ class OutboxEmailAdmin(admin.ModelAdmin):
         "body_text",
         "body_html",
         "status",
+        "message_id",
         "attempts",
+        "claimed_at",
         "last_error",
         "last_attempt_at",
         "sent_at",
@@ -77,6 +107,12 @@ class EmailTemplateAdmin(admin.ModelAdmin):
     fields = ["key", "subject", "body_text", "body_html", "preview_link"]
     readonly_fields = ["preview_link"]
     actions = ["reset_to_default"]
+
+    def get_fieldsets(self, request, obj=None):
+        """The form with the variable list of the template's key beside the editor."""
+        key = obj.key if obj is not None else request.GET.get("key") or request.POST.get("key")
+        keys = [key] if key in EmailTemplate.Key.values else EmailTemplate.Key.values
+        return [(None, {"fields": self.fields, "description": variables_help(keys)})]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "key"] if obj is not None else self.readonly_fields

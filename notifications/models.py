@@ -1,15 +1,27 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import make_msgid
 from django.db import models
+
+
+def new_message_id() -> str:
+    """A fresh `Message-ID` (`<…@host>`, the host of `SITE_URL`) for one outbox row."""
+    return make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "orgportal.local")
 
 
 class OutboxEmail(models.Model):
     """One outgoing email, written in the same transaction as the change that causes it.
 
-    A Celery task delivers it after commit and marks it sent; the sweep re-queues rows
-    that stay unsent, so delivery survives a dead broker or a lost worker.
+    A Celery task claims it (status "sending"), sends it outside any transaction and
+    marks it sent; the sweep re-queues rows that stay unsent or stuck in "sending", so
+    delivery survives a dead broker or a lost worker. Every attempt carries the row's
+    `message_id`, so a receiver can drop the rare repeat.
     """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
@@ -24,7 +36,18 @@ class OutboxEmail(models.Model):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
+    message_id = models.CharField(
+        "Message-ID",
+        max_length=255,
+        unique=True,
+        editable=False,
+        default=new_message_id,
+        help_text="The same header on every attempt, so a repeat can be recognized.",
+    )
     attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker took the row to send it."
+    )
     last_error = models.TextField(blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -44,7 +67,8 @@ class EmailTemplate(models.Model):
     """An admin's edit of one notification's subject and bodies.
 
     Without a row the shipped default in `templates/emails/` is used; deleting the
-    row (reset to default) brings the default back.
+    row (reset to default) brings the default back. `clean` refuses any tag or
+    variable not documented for the key in `notifications/variables.py`.
     """
 
     class Key(models.TextChoices):
@@ -53,6 +77,8 @@ class EmailTemplate(models.Model):
         ORG_REQUEST = "org_request", "New organization request"
         ORG_APPROVED = "org_approved", "Organization approved"
         ORG_REJECTED = "org_rejected", "Organization rejected"
+        ORG_SUSPENDED = "org_suspended", "Organization suspended"
+        ORG_UNSUSPENDED = "org_unsuspended", "Organization suspension lifted"
 
     key = models.CharField(max_length=50, choices=Key.choices, unique=True)
     subject = models.CharField(max_length=255)
@@ -68,8 +94,8 @@ class EmailTemplate(models.Model):
         return self.get_key_display()
 
     def clean(self):
-        from .templating import check_template_syntax, check_templates_render
+        from .templating import validate_templates
 
-        parts = {"subject": self.subject, "body_text": self.body_text, "body_html": self.body_html}
-        check_template_syntax(**parts)
-        check_templates_render(self.key, **parts)
+        validate_templates(
+            self.key, subject=self.subject, body_text=self.body_text, body_html=self.body_html
+        )

@@ -2,9 +2,15 @@
 
 `queue_email` records the email and enqueues its delivery once the transaction
 commits; a rolled-back change therefore sends nothing. `deliver` is what the task
-runs: it locks the row, does nothing when it is already sent, sends and marks it
-sent. `requeue_stale_emails` is the sweep's half: rows left unsent (the broker was
-down, a worker died) are queued again.
+runs, in three steps so that no transaction (and no row lock) is open while the SMTP
+server is talked to: claim the row (a short transaction marks it "sending"), send,
+then mark it sent or failed (a second short transaction). `requeue_stale_emails` is
+the sweep's half: rows left unsent (the broker was down) and rows stuck in "sending"
+(a worker died mid-send) are queued again.
+
+The guarantee is at least once: a worker that dies after the SMTP server took the
+email but before the row was marked sent leaves it "sending", and the sweep sends it
+again. Every attempt carries the row's `Message-ID`, so the repeat can be dropped.
 """
 
 import logging
@@ -24,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 STALE_AFTER = timedelta(minutes=5)
+# Longer than any one send may take (EMAIL_TIMEOUT bounds each SMTP call).
+DEFAULT_SENDING_TIMEOUT = timedelta(minutes=10)
 SUBJECT_MAX_LENGTH = OutboxEmail._meta.get_field("subject").max_length
 
 
@@ -143,60 +151,119 @@ def _build_message(email: OutboxEmail) -> EmailMultiAlternatives:
         body=email.body_text,
         from_email=email.from_email or settings.DEFAULT_FROM_EMAIL,
         to=[email.recipient],
+        headers={"Message-ID": email.message_id},
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     return message
 
 
-def deliver(*, email_id: int) -> str:
-    """Send one outbox row unless it is already sent; return what happened.
+def sending_timeout() -> timedelta:
+    """How long a row may stay "sending" before the sweep takes it for a dead worker's."""
+    seconds = getattr(settings, "OUTBOX_SENDING_TIMEOUT_SECONDS", None)
+    return DEFAULT_SENDING_TIMEOUT if seconds is None else timedelta(seconds=seconds)
 
-    The row stays locked while it is sent, so two tasks for one row (a retry and a
-    sweep) cannot both deliver it. A failure is recorded on the row and raised as
-    `DeliveryFailed` after the record is committed.
+
+def deliver(*, email_id: int) -> str:
+    """Send one outbox row unless it is sent or being sent; return what happened.
+
+    Claim, send, mark: only the claim and the mark hold the row's lock, each in a
+    short transaction of its own; the SMTP conversation runs outside any transaction.
+    A failure is recorded on the row and raised as `DeliveryFailed`.
     """
+    claim = _claim(email_id)
+    if isinstance(claim, str):
+        return claim
+    email = claim
+    try:
+        _build_message(email).send()
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        final = email.attempts >= MAX_ATTEMPTS
+        _mark_failed(email, error=error, final=final)
+        raise DeliveryFailed(email.pk, error, final=final) from exc
+    _mark_sent(email)
+    logger.info("sent email %r to %s", email.subject, email.recipient)
+    return "sent"
+
+
+def _claim(email_id: int) -> OutboxEmail | str:
+    """Take a queued row for this worker: "sending", claimed now, one attempt more."""
     with transaction.atomic():
         email = OutboxEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
         if email is None:
-            # Deleted, or another worker holds the lock and is sending it right now.
+            # Deleted, or another worker is claiming or marking it right now.
             return "skipped"
         if email.status == OutboxEmail.Status.SENT:
             return "already_sent"
+        if email.status == OutboxEmail.Status.SENDING:
+            # Another worker has it; if that worker died, the sweep re-queues it.
+            return "in_progress"
+        if email.status == OutboxEmail.Status.FAILED:
+            return "gave_up"  # an admin's retry queues it again
         now = timezone.now()
-        email.attempts += 1
+        email.status = OutboxEmail.Status.SENDING
+        email.claimed_at = now
         email.last_attempt_at = now
-        try:
-            _build_message(email).send()
-        except Exception as exc:
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            final = email.attempts >= MAX_ATTEMPTS
-            email.status = OutboxEmail.Status.FAILED if final else OutboxEmail.Status.QUEUED
-            email.save(
-                update_fields=["attempts", "last_attempt_at", "last_error", "status", "updated_at"]
-            )
-            failure = DeliveryFailed(email.pk, email.last_error, final=final)
-        else:
-            email.status = OutboxEmail.Status.SENT
-            email.sent_at = now
-            email.save(
-                update_fields=["attempts", "last_attempt_at", "status", "sent_at", "updated_at"]
-            )
-            logger.info("sent email %r to %s", email.subject, email.recipient)
-            return "sent"
-    raise failure
+        email.attempts += 1
+        email.save(
+            update_fields=["status", "claimed_at", "last_attempt_at", "attempts", "updated_at"]
+        )
+    return email
 
 
-def requeue_stale_emails(*, older_than: timedelta = STALE_AFTER) -> int:
-    """Queue again every row left unsent for longer than `older_than`; return how many."""
-    cutoff = timezone.now() - older_than
+def _mark_sent(email: OutboxEmail) -> None:
+    # Unconditional but for "sent": even if the sweep took the row meanwhile, it went out.
+    now = timezone.now()
+    with transaction.atomic():
+        OutboxEmail.objects.filter(pk=email.pk).exclude(status=OutboxEmail.Status.SENT).update(
+            status=OutboxEmail.Status.SENT, sent_at=now, claimed_at=None, updated_at=now
+        )
+
+
+def _mark_failed(email: OutboxEmail, *, error: str, final: bool) -> None:
+    # Only while the claim is still this attempt's: a row the sweep handed to another
+    # worker belongs to that worker now.
+    status = OutboxEmail.Status.FAILED if final else OutboxEmail.Status.QUEUED
+    with transaction.atomic():
+        OutboxEmail.objects.filter(
+            pk=email.pk, status=OutboxEmail.Status.SENDING, claimed_at=email.claimed_at
+        ).update(status=status, last_error=error, claimed_at=None, updated_at=timezone.now())
+
+
+def requeue_stale_emails(
+    *, older_than: timedelta = STALE_AFTER, stuck_after: timedelta | None = None
+) -> int:
+    """Queue again every row left unsent for longer than `older_than`, and every row
+    stuck in "sending" longer than `stuck_after` (the sending timeout); return how many.
+
+    A stuck row keeps its `Message-ID`; one that used up its attempts is marked failed.
+    """
+    now = timezone.now()
+    stuck_after = sending_timeout() if stuck_after is None else stuck_after
     ids = list(
         OutboxEmail.objects.filter(
-            status=OutboxEmail.Status.QUEUED, updated_at__lt=cutoff
+            status=OutboxEmail.Status.QUEUED, updated_at__lt=now - older_than
         ).values_list("pk", flat=True)
     )
+    stuck = OutboxEmail.objects.filter(
+        status=OutboxEmail.Status.SENDING, claimed_at__lt=now - stuck_after
+    )
+    with transaction.atomic():
+        stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
+            status=OutboxEmail.Status.FAILED,
+            last_error="The worker sending it stopped before it was marked sent.",
+            claimed_at=None,
+            updated_at=now,
+        )
+        stuck_ids = list(stuck.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        stuck.filter(pk__in=stuck_ids).update(
+            status=OutboxEmail.Status.QUEUED, claimed_at=None, updated_at=now
+        )
+    if stuck_ids:
+        logger.warning("re-queued %d outbox email(s) stuck in sending", len(stuck_ids))
     queued = 0
-    for email_id in ids:
+    for email_id in [*stuck_ids, *ids]:
         if not enqueue(email_id, force=True):
             break  # the broker is still down: the next sweep tries again
         queued += 1
@@ -208,7 +275,8 @@ def retry_emails(*, email_ids) -> int:
     """Put failed rows back in the queue (an admin's retry) and send them after commit."""
     emails = OutboxEmail.objects.select_for_update().filter(pk__in=list(email_ids))
     retried = 0
-    for email in emails.exclude(status=OutboxEmail.Status.SENT):
+    # A row being sent is left to its worker (or, if that worker died, to the sweep).
+    for email in emails.exclude(status__in=[OutboxEmail.Status.SENT, OutboxEmail.Status.SENDING]):
         email.status = OutboxEmail.Status.QUEUED
         email.attempts = 0
         email.save(update_fields=["status", "attempts", "updated_at"])

@@ -34,5 +34,6 @@ def send_outbox_email(self, email_id: int) -> str:
 
 @shared_task
 def sweep_outbox() -> dict[str, int]:
-    """Re-queue emails left unsent for over 5 minutes; expire what has expired."""
+    """Re-queue emails left unsent for over 5 minutes or stuck in "sending" past the
+    sending timeout; expire what has expired."""
     return services.sweep()

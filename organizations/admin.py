@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from solo.admin import SingletonModelAdmin
 
 from . import permissions, services
@@ -95,6 +96,10 @@ class OrganizationAdmin(admin.ModelAdmin):
         "reviewed_by",
         "reviewed_at",
         "rejection_reason",
+        "staff_page",
+        "suspension_reason",
+        "suspended_at",
+        "suspended_by",
     ]
     fieldsets = [
         (None, {"fields": ["public_id", "display_name", "name", "org_type", "primary_email"]}),
@@ -105,6 +110,10 @@ class OrganizationAdmin(admin.ModelAdmin):
         (
             "Approval",
             {"fields": ["submitted_at", "reviewed_by", "reviewed_at", "rejection_reason"]},
+        ),
+        (
+            "Suspension",
+            {"fields": ["staff_page", "suspension_reason", "suspended_at", "suspended_by"]},
         ),
     ]
     inlines = [MembershipInline]
@@ -168,6 +177,14 @@ class OrganizationAdmin(admin.ModelAdmin):
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },
         )
+
+    @admin.display(description="staff page")
+    def staff_page(self, obj):
+        """Where platform admins read the request in full and suspend or lift a suspension."""
+        if not obj.pk:
+            return "—"
+        url = reverse("organizations:approval_detail", args=[obj.public_id])
+        return format_html('<a href="{}">Open the staff page</a> (suspend, lift, history)', url)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))

@@ -1,6 +1,7 @@
 from django.utils.functional import SimpleLazyObject, cached_property
 
 from . import permissions
+from .recent import recent_org_names
 from .selectors import pending_request_count, switcher_memberships
 
 
@@ -34,6 +35,8 @@ def org_switcher(request):
     if user is None or not user.is_authenticated:
         return {"switcher_memberships": []}
     return {
-        "switcher_memberships": SimpleLazyObject(lambda: switcher_memberships(user)),
+        "switcher_memberships": SimpleLazyObject(
+            lambda: switcher_memberships(user, recent_names=recent_org_names(request))
+        ),
         "staff_area": StaffArea(user),
     }

@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .audit_log import Filters
 from .models import GovernanceSettings, Membership, Organization, OrganizationalUnit
 from .validators import (
     METADATA_MAX_LENGTH,
@@ -118,6 +119,16 @@ class MetadataRowForm(forms.Form):
 
 
 class BaseMetadataFormSet(forms.BaseFormSet):
+    """The org's metadata rows. The stored pairs, not the management form's
+    INITIAL_FORMS, say which rows are initial: every stored row is validated (and kept)
+    even when a crafted form claims there are none, so that a duplicate key cannot
+    slip past the check and replace a stored pair."""
+
+    def initial_form_count(self):
+        if self.is_bound:
+            return min(len(self.initial or ()), self.total_form_count())
+        return super().initial_form_count()
+
     def clean(self):
         if any(self.errors):
             return
@@ -315,6 +326,15 @@ class RejectForm(forms.Form):
     )
 
 
+class SuspendForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Its members see this on every page of the organization, and its owners "
+        "are emailed it.",
+    )
+
+
 class StaffOrganizationCreateForm(NewOrganizationForm):
     """Staff create an organization for someone: the owner is named by email."""
 
@@ -328,3 +348,47 @@ class StaffOrganizationCreateForm(NewOrganizationForm):
         label="Organization type", choices=ORG_TYPE_CHOICES, required=False
     )
     primary_email = forms.EmailField(required=False)
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters; every field is optional."""
+
+    action = forms.CharField(
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"placeholder": "e.g. member.invite", "list": "audit-actions"}
+        ),
+    )
+    actor = forms.EmailField(
+        label="Actor's email",
+        required=False,
+        widget=forms.EmailInput(attrs={"placeholder": "anyone"}),
+    )
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error(
+                "until",
+                ValidationError("Pick a date on or after the first one.", code="date_order"),
+            )
+        return cleaned
+
+    def filters(self) -> Filters:
+        """The filters to apply: the valid fields only, so that one typo drops no other."""
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        return Filters(
+            action=(data.get("action") or "").strip(),
+            actor=(data.get("actor") or "").strip(),
+            since=data.get("since"),
+            until=data.get("until"),
+        )

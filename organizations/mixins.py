@@ -7,7 +7,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .permissions import Action, OrgPermissions, membership_allows
+from .permissions import (
+    Action,
+    OrgPermissions,
+    membership_allows,
+    suspended_reason,
+    suspension_blocks,
+)
+from .recent import remember_org
 from .selectors import membership_for
 
 
@@ -45,6 +52,12 @@ class OrgAccessMixin(LoginRequiredMixin):
         self.membership = membership
         self.org = membership.organization
         self.resolve_objects()
+        if suspension_blocks(self.org, self.required_action) or (
+            request.method == "POST"
+            and self.required_post_action
+            and suspension_blocks(self.org, self.required_post_action)
+        ):
+            raise PermissionDenied(suspended_reason(self.org))
         if not membership_allows(membership, self.required_action):
             raise PermissionDenied("Your role in this organization does not allow this.")
         if (
@@ -53,7 +66,10 @@ class OrgAccessMixin(LoginRequiredMixin):
             and not membership_allows(membership, self.required_post_action)
         ):
             raise PermissionDenied("Your role in this organization does not allow this.")
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        if membership.pk is not None:
+            remember_org(request, response, self.org.name)
+        return response
 
     def resolve_objects(self) -> None:
         """Load the objects named in the URL with `get_org_object`; runs before the role check."""

@@ -1,8 +1,10 @@
 import json
+import re
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.crypto import get_random_string
 from solo.models import SingletonModel
 
@@ -16,6 +18,7 @@ from .validators import (
 
 PUBLIC_ID_PREFIX = "org_"
 PUBLIC_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+PUBLIC_ID_PATTERN = re.compile(r"org_[A-Za-z0-9]{16}")
 
 
 def generate_public_id() -> str:
@@ -98,6 +101,16 @@ class Organization(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
+    # Suspension by platform staff: the org is read-only for its members until lifted.
+    suspension_reason = models.TextField(blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -105,6 +118,7 @@ class Organization(models.Model):
         ordering = ["display_name", "name"]
         permissions = [
             ("approve_organization", "Can approve or reject organization requests"),
+            ("suspend_organization", "Can suspend organizations and lift suspensions"),
             ("change_seat_limits", "Can set organization seat limits and allotments"),
             ("change_reseller", "Can mark or unmark organizations as resellers"),
         ]
@@ -130,6 +144,10 @@ class Organization(models.Model):
     @property
     def is_rejected(self) -> bool:
         return self.status == self.Status.REJECTED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
 
     @property
     def is_group(self) -> bool:
@@ -206,8 +224,13 @@ class Team(models.Model):
     class Meta:
         ordering = ["-is_default", "name"]
         constraints = [
+            # Case-insensitive, as the services check: "Ops" and "ops" are one name.
             models.UniqueConstraint(
-                fields=["organization", "name"], name="team_name_unique_in_org"
+                Lower("name"),
+                "organization",
+                name="team_name_ci_unique_in_org",
+                violation_error_code="name_taken",
+                violation_error_message="A team with this name exists already.",
             ),
             models.UniqueConstraint(
                 fields=["organization"],
@@ -235,8 +258,13 @@ class OrganizationalUnit(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
+            # Case-insensitive, as the services check: "Ops" and "ops" are one name.
             models.UniqueConstraint(
-                fields=["organization", "name"], name="unit_name_unique_in_org"
+                Lower("name"),
+                "organization",
+                name="unit_name_ci_unique_in_org",
+                violation_error_code="name_taken",
+                violation_error_message="A unit with this name exists already.",
             ),
         ]
 
@@ -265,8 +293,13 @@ class Workspace(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
+            # Case-insensitive, as the services check: "Ops" and "ops" are one name.
             models.UniqueConstraint(
-                fields=["organization", "name"], name="workspace_name_unique_in_org"
+                Lower("name"),
+                "organization",
+                name="workspace_name_ci_unique_in_org",
+                violation_error_code="name_taken",
+                violation_error_message="A workspace with this name exists already.",
             ),
         ]
 
@@ -274,8 +307,32 @@ class Workspace(models.Model):
         return self.name
 
 
+class AppendOnlyViolation(RuntimeError):
+    """Something tried to change or delete an audit event; that is a bug, never a user error."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk writes refused: events are only ever added.
+
+    Django's deletion collector sets the foreign keys to NULL through the base manager
+    (a plain one), so deleting an org or a user still works.
+    """
+
+    def update(self, **kwargs):
+        raise AppendOnlyViolation("Audit events are append-only: update() is refused.")
+
+    def delete(self):
+        raise AppendOnlyViolation("Audit events are append-only: delete() is refused.")
+
+    delete.queryset_only = True  # as Django's own: no Model.objects.delete()
+
+
 class AuditEvent(models.Model):
-    """Who did what to which org, when and from where. Append-only; outlives its org."""
+    """Who did what to which org, when and from where. Append-only; outlives its org.
+
+    The model refuses updates and deletes; on PostgreSQL a trigger refuses them too
+    (migration 0005), except the ON DELETE SET NULL of `organization` and `actor`.
+    """
 
     organization = models.ForeignKey(
         Organization,
@@ -300,12 +357,22 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization", "-created_at", "-id"])]
 
     def __str__(self):
         return f"{self.action} on {self.org_name} by {self.actor_email or 'system'}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyViolation("Audit events are append-only: a saved one cannot change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyViolation("Audit events are append-only: they cannot be deleted.")
 
     @property
     def detail_json(self) -> str:

@@ -34,6 +34,7 @@ class Action:
     VIEW = "org.view"
     EDIT = "org.edit"
     VIEW_AUDIT = "audit.view"
+    EXPORT_AUDIT = "audit.export"
     MANAGE_MEMBERS = "members.manage"
     MANAGE_OWNERS = "owners.manage"
     MANAGE_TEAMS = "teams.manage"
@@ -61,6 +62,7 @@ class ServiceAction:
     CREATE_FOR_OTHERS = "staff.create_for_others"
     SET_SEAT_LIMITS = "staff.seat_limits"
     SET_RESELLER = "staff.reseller"
+    SUSPEND = "staff.suspend"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ _MANAGERS = frozenset({INITIAL_OWNER, Role.OWNER, Role.ADMIN})
 RULES: tuple[Rule, ...] = (
     Rule(Action.VIEW, "See the organization, its members, teams, units and workspaces", _EVERYONE),
     Rule(Action.EDIT, "Edit the organization's profile, branding and metadata", _MANAGERS),
-    Rule(Action.VIEW_AUDIT, "Read the audit log", _MANAGERS),
+    Rule(Action.VIEW_AUDIT, "Read and filter the audit log", _MANAGERS),
+    Rule(Action.EXPORT_AUDIT, "Download the audit log as CSV", _OWNERS),
     Rule(
         Action.MANAGE_MEMBERS,
         "Change the role and name of admins and members, and remove them",
@@ -137,6 +140,7 @@ CREATE_FOR_OTHERS_PERMISSION = "organizations.add_organization"
 EDIT_PERMISSION = "organizations.change_organization"
 SEAT_LIMITS_PERMISSION = "organizations.change_seat_limits"
 RESELLER_PERMISSION = "organizations.change_reseller"
+SUSPEND_PERMISSION = "organizations.suspend_organization"
 
 # Platform staff take these actions by a Django permission (superusers hold them all),
 # never by `is_staff` alone. Staff edit an org's profile in the admin by `EDIT`.
@@ -148,6 +152,7 @@ STAFF_PERMISSIONS: dict[str, str] = {
     ServiceAction.SET_RESELLER: RESELLER_PERMISSION,
     ServiceAction.APPROVE: APPROVE_PERMISSION,
     ServiceAction.CREATE_FOR_OTHERS: CREATE_FOR_OTHERS_PERMISSION,
+    ServiceAction.SUSPEND: SUSPEND_PERMISSION,
 }
 
 _DEFAULT_REFUSAL = ("Your role in this organization does not allow this.", "not_allowed")
@@ -170,6 +175,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
     ),
     ServiceAction.SET_SEAT_LIMITS: ("Only platform staff set seat limits.", "not_staff"),
     ServiceAction.SET_RESELLER: ("Only platform staff mark resellers.", "not_staff"),
+    ServiceAction.SUSPEND: (
+        "Only platform admins with the suspend permission suspend organizations.",
+        "not_suspender",
+    ),
 }
 
 # Nobody, not even another owner, may change, rename or remove the initial owner.
@@ -196,9 +205,30 @@ def role_allows(role: str, action: str) -> bool:
     return role in SERVICE_ROLES.get(action, ())
 
 
+# What the members of a suspended org may still do: read it, and leave it.
+READ_ONLY_ACTIONS = frozenset(
+    {Action.VIEW, Action.VIEW_AUDIT, Action.EXPORT_AUDIT, Action.VIEW_DEVICES, Action.LEAVE}
+)
+
+
+def suspension_blocks(org, action: str) -> bool:
+    """Whether `org` being suspended forbids `action`, whatever the member's role."""
+    return org.is_suspended and action not in READ_ONLY_ACTIONS
+
+
 def membership_allows(membership: Membership | None, action: str) -> bool:
     """Whether the holder of `membership` may take `action` in its org."""
-    return membership is not None and role_allows(matrix_role(membership), action)
+    if membership is None or suspension_blocks(membership.organization, action):
+        return False
+    return role_allows(matrix_role(membership), action)
+
+
+def suspended_reason(org) -> str:
+    """What a member who tries to change a suspended org is told."""
+    return (
+        f"{org.display_name} is suspended by the platform admins and is read-only "
+        "until they lift the suspension."
+    )
 
 
 def staff_may(user, action: str) -> bool:
@@ -322,6 +352,10 @@ class OrgPermissions:
         return self.allows(Action.VIEW_AUDIT)
 
     @property
+    def export_audit(self) -> bool:
+        return self.allows(Action.EXPORT_AUDIT)
+
+    @property
     def manage_members(self) -> bool:
         return self.allows(Action.MANAGE_MEMBERS)
 
@@ -379,6 +413,11 @@ def has_verified_email(user) -> bool:
 def can_approve_organizations(user) -> bool:
     """Platform admins: active staff with the approve permission (superusers have it)."""
     return staff_may(user, ServiceAction.APPROVE)
+
+
+def can_suspend_organizations(user) -> bool:
+    """Platform admins with the suspend permission (superusers have it)."""
+    return staff_may(user, ServiceAction.SUSPEND)
 
 
 def can_create_for_others(user) -> bool:

@@ -1,9 +1,24 @@
 """Read-side helpers for pages: each keeps its query count flat however many rows."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from . import hooks
@@ -19,19 +34,38 @@ from .models import (
 from .permissions import INHERITED_ROLES
 
 
-def memberships_for_user(user) -> QuerySet[Membership]:
-    """The user's memberships with their orgs and member counts, for lists and the switcher."""
-    return (
+def memberships_for_user(user, *, search: str = "") -> QuerySet[Membership]:
+    """The user's memberships with their orgs and member counts; `search` matches the
+    org's display name or name. The count is a subquery, so a page of the list costs
+    the same however many orgs the user belongs to."""
+    member_count = (
+        Membership.objects.filter(organization=OuterRef("organization"))
+        .order_by()
+        .values("organization")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    memberships = (
         Membership.objects.filter(user=user)
         .select_related("organization")
-        .annotate(member_count=Count("organization__memberships"))
+        .annotate(member_count=Coalesce(Subquery(member_count), Value(0)))
         .order_by("organization__display_name", "organization__name")
     )
+    for word in search.split()[:5]:
+        memberships = memberships.filter(
+            Q(organization__display_name__icontains=word) | Q(organization__name__icontains=word)
+        )
+    return memberships
 
 
-def switcher_memberships(user) -> list[Membership]:
-    """The orgs of the top-bar switcher: one query, no counts."""
-    return list(
+SWITCHER_SIZE = 6
+
+
+def switcher_memberships(user, *, recent_names: Sequence[str] = ()) -> list[Membership]:
+    """The few orgs of the top-bar switcher, one query however many orgs the user is in:
+    the recently opened ones first (most recent first), then others by name."""
+    recent_names = list(recent_names)[:SWITCHER_SIZE]
+    memberships = (
         Membership.objects.filter(user=user)
         .select_related("organization")
         .only(
@@ -40,8 +74,19 @@ def switcher_memberships(user) -> list[Membership]:
             "organization__display_name",
             "organization__status",
         )
-        .order_by("organization__display_name", "organization__name")
     )
+    if recent_names:
+        rank = Case(
+            *(When(organization__name=name, then=Value(i)) for i, name in enumerate(recent_names)),
+            default=Value(len(recent_names)),
+            output_field=IntegerField(),
+        )
+        memberships = memberships.annotate(recent_rank=rank).order_by(
+            "recent_rank", "organization__display_name", "organization__name"
+        )
+    else:
+        memberships = memberships.order_by("organization__display_name", "organization__name")
+    return list(memberships[:SWITCHER_SIZE])
 
 
 def membership_for(user, org_name: str) -> Membership | None:
@@ -371,6 +416,43 @@ def approval_queue() -> QuerySet[Organization]:
         .select_related("created_by")
         .order_by(Coalesce("submitted_at", "created_at"), "pk")
     )
+
+
+REQUEST_HISTORY_LIMIT = 50
+
+
+def approval_request(public_id: str) -> dict | None:
+    """One organization request for the staff's detail page: the org, its requester's
+    account, the requester's other organizations and the org's history (newest first)."""
+    org = (
+        Organization.objects.filter(public_id=public_id)
+        .select_related("created_by", "reviewed_by", "suspended_by", "parent")
+        .first()
+    )
+    if org is None:
+        return None
+    requester = org.created_by
+    return {
+        "request_org": org,
+        "requester": requester,
+        "requester_verified": EmailAddress.objects.filter(
+            user=requester, email__iexact=requester.email, verified=True
+        ).exists(),
+        "requester_orgs": list(
+            Organization.objects.filter(created_by=requester)
+            .exclude(pk=org.pk)
+            .order_by("-created_at")
+            .only("public_id", "name", "display_name", "status", "created_at")[:10]
+        ),
+        "requester_org_count": Organization.objects.filter(created_by=requester)
+        .exclude(pk=org.pk)
+        .count(),
+        "history": list(
+            AuditEvent.objects.filter(organization=org)
+            .order_by("-created_at", "-id")
+            .only("action", "actor_email", "target", "detail", "created_at")[:REQUEST_HISTORY_LIMIT]
+        ),
+    }
 
 
 def pending_request_count() -> int:

@@ -22,6 +22,7 @@ org_patterns = [
     org_path("devices/<int:device_id>/remove/", views.DeviceRemoveView.as_view(), "device_remove"),
     org_path("settings/", views.OrganizationSettingsView.as_view(), "settings"),
     org_path("audit/", views.AuditLogView.as_view(), "audit"),
+    org_path("audit/export.csv", views.AuditExportView.as_view(), "audit_export"),
     org_path("delete/", views.OrganizationDeleteView.as_view(), "delete"),
     org_path("leave/", views.LeaveView.as_view(), "leave"),
     org_path("resubmit/", views.ResubmitView.as_view(), "resubmit"),
@@ -82,6 +83,21 @@ urlpatterns = [
     path("orgs/", views.OrganizationListView.as_view(), name="list"),
     path("orgs/new/", views.OrganizationCreateView.as_view(), name="create"),
     path("staff/approvals/", views.ApprovalQueueView.as_view(), name="approvals"),
+    path(
+        "staff/approvals/<str:public_id>/",
+        views.ApprovalDetailView.as_view(),
+        name="approval_detail",
+    ),
+    path(
+        "staff/orgs/<str:public_id>/suspend/",
+        views.SuspendView.as_view(),
+        name="suspend",
+    ),
+    path(
+        "staff/orgs/<str:public_id>/lift-suspension/",
+        views.LiftSuspensionView.as_view(),
+        name="lift_suspension",
+    ),
     path(
         "staff/approvals/<str:public_id>/approve/",
         views.ApprovalApproveView.as_view(),

@@ -61,6 +61,7 @@ def foreign_kwargs(foreign):
         "organizations:dashboard": org,
         "organizations:settings": org,
         "organizations:audit": org,
+        "organizations:audit_export": org,
         "organizations:delete": org,
         "organizations:leave": org,
         "organizations:roles": org,
@@ -97,6 +98,9 @@ def foreign_kwargs(foreign):
         "organizations:resubmit": org,
         # The staff area answers 404 to everyone who may not approve, whatever the id.
         "organizations:approval_approve": request,
+        "organizations:approval_detail": request,
+        "organizations:suspend": request,
+        "organizations:lift_suspension": request,
         "organizations:approval_reject": request,
     }
 

@@ -6,7 +6,13 @@ Anything that takes or converts a seat locks the org's row first (through
 """
 
 from ..errors import InvitationError
-from ._common import MAX_ADDRESSES_PER_REQUEST, accept_url, normalize_email, parse_addresses
+from ._common import (
+    EMAIL_MAX_LENGTH,
+    MAX_ADDRESSES_PER_REQUEST,
+    accept_url,
+    normalize_email,
+    parse_addresses,
+)
 from .responses import accept_invitation, decline_invitation
 from .sending import (
     InviteResult,
@@ -21,6 +27,7 @@ from .sending import (
 )
 
 __all__ = [
+    "EMAIL_MAX_LENGTH",
     "MAX_ADDRESSES_PER_REQUEST",
     "InvitationError",
     "InviteResult",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from notifications.services import queue_email
 from organizations import permissions
+from organizations.emails import org_email_context
 from organizations.errors import NotAllowed
 from organizations.models import GovernanceSettings, Membership, Organization
 from organizations.selectors import access_to
@@ -18,6 +19,8 @@ from ..models import Invitation
 from ..tokens import generate_token
 
 MAX_ADDRESSES_PER_REQUEST = 50
+# What an address may hold, as Invitation.email and the user's email store it.
+EMAIL_MAX_LENGTH = 254
 SEND_WINDOW = timedelta(hours=24)
 _ADDRESS_SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -89,8 +92,10 @@ def issue_and_send(invitation: Invitation, *, now, governance: GovernanceSetting
         recipient=invitation.email,
         template="invitation",
         context={
-            "invitation": invitation,
-            "org": org,
+            **org_email_context(org),
+            "invitee_first_name": invitation.first_name,
+            "invitee_last_name": invitation.last_name,
+            "invitee_email": invitation.email,
             "inviter_name": inviter.display_name if inviter else org.display_name,
             "inviter_email": inviter.email if inviter else "",
             "role": invitation.get_role_display(),

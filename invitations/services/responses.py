@@ -7,6 +7,7 @@ from django.urls import reverse
 from notifications.services import queue_email
 from organizations import permissions, seats
 from organizations.audit import record_event
+from organizations.emails import org_email_context
 from organizations.models import Membership, Organization
 from organizations.services import add_member
 
@@ -70,7 +71,7 @@ def accept_invitation(*, token: str, user, ip_address: str | None = None) -> Mem
             recipient=inviter.email,
             template="invitee_joined",
             context={
-                "org": pool,
+                **org_email_context(pool),
                 "member_name": user.display_name,
                 "member_email": user.email,
                 "role": membership.get_role_display(),

@@ -15,6 +15,7 @@ from organizations.models import GovernanceSettings, Membership, Organization
 from ..errors import AlreadyInvited, AlreadyMember, InvalidAddress, InvitationError
 from ..models import Invitation
 from ._common import (
+    EMAIL_MAX_LENGTH,
     MAX_ADDRESSES_PER_REQUEST,
     check_resend_limits,
     close_invitation,
@@ -86,6 +87,11 @@ def _invite(
         validate_email(email)
     except ValidationError as exc:
         raise InvalidAddress(f"“{email}” is not a valid email address.") from exc
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise InvalidAddress(
+            f"“{email[:40]}…” is too long for an email address "
+            f"(at most {EMAIL_MAX_LENGTH} characters)."
+        )
     if role not in Membership.Role.values:
         raise InvitationError(f"Unknown role “{role}”.", code="invalid_role")
     pool = seats.lock_pool(org)

@@ -51,6 +51,7 @@ from .structure import (
     update_unit,
     update_workspace,
 )
+from .suspension import lift_suspension, suspend_organization
 from .teams import (
     add_team_member,
     create_team,
@@ -85,6 +86,7 @@ __all__ = [
     "delete_unit",
     "delete_workspace",
     "leave_organization",
+    "lift_suspension",
     "notify_platform_admins",
     "register_device",
     "reject_organization",
@@ -97,6 +99,7 @@ __all__ = [
     "set_reseller",
     "set_seat_limits",
     "suggest_org_name",
+    "suspend_organization",
     "unit_descendant_ids",
     "update_member",
     "update_member_name",

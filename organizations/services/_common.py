@@ -33,6 +33,12 @@ def lock_and_authorize(
     org = seats.lock_pool(org)
     deciding = org if decided_in is None or decided_in.pk == org.pk else decided_in
     membership = access_to(deciding, actor) if _signed_in(actor) else None
+    if (
+        membership is not None
+        and permissions.suspension_blocks(org, action)
+        and not permissions.staff_may(actor, action)
+    ):
+        raise NotAllowed(permissions.suspended_reason(org), code="org_suspended")
     authorize(actor, action, membership=membership)
     return org, membership
 

@@ -14,6 +14,7 @@ from notifications.services import queue_email
 
 from .. import hooks, permissions
 from ..audit import record_event
+from ..emails import org_email_context
 from ..errors import OrganizationError
 from ..models import Organization
 from ..selectors import platform_admins
@@ -41,7 +42,7 @@ def notify_platform_admins(*, org: Organization, resubmitted: bool = False) -> i
             recipient=admin.email,
             template="org_request",
             context={
-                "org": org,
+                **org_email_context(org),
                 "recipient_name": admin.display_name,
                 "requester_name": requester.display_name,
                 "requester_email": requester.email,
@@ -96,7 +97,7 @@ def approve_organization(
         recipient=org.created_by.email,
         template="org_approved",
         context={
-            "org": org,
+            **org_email_context(org),
             "requester_name": org.created_by.display_name,
             "dashboard_url": _absolute(reverse("organizations:dashboard", args=[org.name])),
             "site_url": settings.SITE_URL,
@@ -158,7 +159,7 @@ def reject_organization(
         recipient=org.created_by.email,
         template="org_rejected",
         context={
-            "org": org,
+            **org_email_context(org),
             "requester_name": org.created_by.display_name,
             "reason": reason,
             "settings_url": _absolute(reverse("organizations:settings", args=[org.name])),

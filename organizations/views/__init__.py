@@ -2,9 +2,12 @@
 
 from .approvals import (
     ApprovalApproveView,
+    ApprovalDetailView,
     ApprovalQueueView,
     ApprovalRejectView,
+    LiftSuspensionView,
     StaffOrganizationCreateView,
+    SuspendView,
 )
 from .children import ChildOrganizationCreateView, ChildOrganizationListView, ChildSeatsView
 from .devices import DeviceListView, DeviceRegisterView, DeviceRemoveView
@@ -16,6 +19,7 @@ from .members import (
     RolesView,
 )
 from .organizations import (
+    AuditExportView,
     AuditLogView,
     HomeView,
     OrganizationCreateView,
@@ -47,8 +51,10 @@ from .teams import (
 
 __all__ = [
     "ApprovalApproveView",
+    "ApprovalDetailView",
     "ApprovalQueueView",
     "ApprovalRejectView",
+    "AuditExportView",
     "AuditLogView",
     "ChildOrganizationCreateView",
     "ChildOrganizationListView",
@@ -58,6 +64,7 @@ __all__ = [
     "DeviceRemoveView",
     "HomeView",
     "LeaveView",
+    "LiftSuspensionView",
     "MemberEditView",
     "MemberListView",
     "MemberRemoveView",
@@ -70,6 +77,7 @@ __all__ = [
     "RolesView",
     "StaffOrganizationCreateView",
     "StructureView",
+    "SuspendView",
     "TeamCreateView",
     "TeamDeleteView",
     "TeamDetailView",

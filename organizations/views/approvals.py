@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView, ListView, TemplateView
 
 from .. import permissions, selectors, services
 from ..errors import OrganizationError
-from ..forms import RejectForm, StaffOrganizationCreateForm
+from ..forms import RejectForm, StaffOrganizationCreateForm, SuspendForm
 from ..mixins import client_ip
-from ..models import Organization
+from ..models import PUBLIC_ID_PATTERN, Organization
 from .base import add_service_error
 
 
@@ -46,7 +46,8 @@ class ApprovalQueueView(StaffOnlyMixin, ListView):
         return selectors.approval_queue()
 
     def post(self, request, *args, **kwargs):
-        ids = request.POST.getlist("org")
+        # Only well-formed ids reach the database (a NUL byte would make PostgreSQL fail).
+        ids = [i for i in request.POST.getlist("org") if PUBLIC_ID_PATTERN.fullmatch(i)]
         orgs = Organization.objects.filter(
             public_id__in=ids, status=Organization.Status.PENDING
         ).order_by("pk")
@@ -58,6 +59,83 @@ class ApprovalQueueView(StaffOnlyMixin, ListView):
         )
         messages.success(request, f"{count} organization{'s' if count != 1 else ''} approved.")
         return redirect("organizations:approvals")
+
+
+class ApprovalDetailView(StaffOnlyMixin, TemplateView):
+    """One request in full: the org's details and metadata, the requester's account and
+    the org's history, with the decision buttons while it is pending."""
+
+    template_name = "organizations/approval_detail.html"
+
+    def allowed(self, user) -> bool:
+        return permissions.can_approve_organizations(user) or permissions.can_suspend_organizations(
+            user
+        )
+
+    def get_context_data(self, **kwargs):
+        request_data = selectors.approval_request(self.kwargs["public_id"])
+        if request_data is None:
+            raise Http404("No such organization request.")
+        return super().get_context_data(
+            **request_data,
+            can_suspend=permissions.can_suspend_organizations(self.request.user),
+            **kwargs,
+        )
+
+
+class SuspenderOnlyMixin(StaffOnlyMixin):
+    """404 for everyone but platform admins with the suspend permission."""
+
+    def allowed(self, user) -> bool:
+        return permissions.can_suspend_organizations(user)
+
+
+class SuspendView(SuspenderOnlyMixin, FormView):
+    """Ask for the reason, then suspend the org: read-only for its members until lifted."""
+
+    template_name = "organizations/suspend.html"
+    form_class = SuspendForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.target = None
+        if request.user.is_authenticated and self.allowed(request.user):
+            self.target = get_object_or_404(Organization, public_id=kwargs["public_id"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(target=self.target, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.suspend_organization(
+                org=self.target,
+                actor=self.request.user,
+                reason=form.cleaned_data["reason"],
+                ip_address=client_ip(self.request),
+            )
+        except OrganizationError as exc:
+            add_service_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, f"{self.target.display_name} is suspended; its owners were emailed."
+        )
+        return redirect("organizations:approval_detail", public_id=self.target.public_id)
+
+
+class LiftSuspensionView(SuspenderOnlyMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, public_id):
+        org = get_object_or_404(Organization, public_id=public_id)
+        try:
+            services.lift_suspension(org=org, actor=request.user, ip_address=client_ip(request))
+        except OrganizationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"The suspension of {org.display_name} is lifted; its owners were emailed."
+            )
+        return redirect("organizations:approval_detail", public_id=org.public_id)
 
 
 def _pending_org(public_id: str) -> Organization:

@@ -1,6 +1,7 @@
 """Members: the list, a member's role and name, removal, leaving, and the Roles page."""
 
 from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
@@ -129,11 +130,34 @@ class MemberRemoveView(MemberObjectMixin, OrgServiceFormView):
 
 
 class LeaveView(OrgServiceFormView):
-    """Confirm, then leave the org (not for the initial owner)."""
+    """Confirm, then leave the org; the initial owner is told why they cannot (403)."""
 
-    required_action = Action.LEAVE
     template_name = "organizations/leave.html"
     form_class = ConfirmForm
+
+    def get(self, request, *args, **kwargs):
+        return self.refusal() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self.refusal() or super().post(request, *args, **kwargs)
+
+    def refusal(self):
+        """The page saying why this member cannot leave, or None when they may."""
+        org_permissions = permissions.OrgPermissions(self.membership)
+        if org_permissions.leave:
+            return None
+        return TemplateResponse(
+            self.request,
+            "organizations/leave_refused.html",
+            {
+                "org": self.org,
+                "membership": self.membership,
+                "permissions": org_permissions,
+                "is_initial_owner": org_permissions.is_initial_owner,
+                "inherited_from": getattr(self.membership, "inherited_from", None),
+            },
+            status=403,
+        )
 
     def perform(self, form):
         services.leave_organization(

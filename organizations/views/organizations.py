@@ -2,14 +2,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from .. import permissions, ratelimits, seats, selectors, services
+from .. import audit_log, permissions, ratelimits, seats, selectors, services
 from ..errors import NotAllowed, OrganizationError
 from ..forms import (
+    AuditFilterForm,
     MetadataFormSet,
     OrganizationCreateForm,
     OrganizationDeleteForm,
@@ -34,17 +37,19 @@ class HomeView(TemplateView):
 
 
 class OrganizationListView(LoginRequiredMixin, ListView):
-    """ "Your organizations", with the empty state for users in none."""
+    """ "Your organizations": searchable, a page at a time, with the empty state for users
+    in none."""
 
     template_name = "organizations/organization_list.html"
     context_object_name = "memberships"
     paginate_by = settings.ORGPORTAL_PAGE_SIZE
 
     def get_queryset(self):
-        return selectors.memberships_for_user(self.request.user)
+        self.search = self.request.GET.get("q", "").strip()[:100]
+        return selectors.memberships_for_user(self.request.user, search=self.search)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+        context = super().get_context_data(search=self.search, **kwargs)
         for membership in context["memberships"]:
             membership.can_leave = permissions.can_leave(membership)
         blocked = create_blocked_reason(self.request.user)
@@ -188,14 +193,48 @@ class OrganizationSettingsView(OrgAccessMixin, TemplateView):
                 form.add_error(None, field_errors)
 
 
-class AuditLogView(OrgAccessMixin, ListView):
+class AuditLogView(OrgAccessMixin, TemplateView):
+    """The audit log, newest first, a keyset page at a time ("older" / "newer"), filtered
+    by action, actor and dates."""
+
     required_action = Action.VIEW_AUDIT
     template_name = "organizations/audit_log.html"
-    context_object_name = "events"
-    paginate_by = settings.ORGPORTAL_PAGE_SIZE
 
-    def get_queryset(self):
-        return selectors.audit_events_for(self.org)
+    def get_context_data(self, **kwargs):
+        form = AuditFilterForm(self.request.GET)
+        filters = form.filters()
+        page = audit_log.page_of_events(
+            self.org,
+            filters=filters,
+            before=audit_log.Cursor.decode(self.request.GET.get("before")),
+            after=audit_log.Cursor.decode(self.request.GET.get("after")),
+        )
+        return super().get_context_data(
+            form=form,
+            page=page,
+            events=page.events,
+            filtered=filters != audit_log.Filters(),
+            known_actions=audit_log.KNOWN_ACTIONS,
+            **kwargs,
+        )
+
+
+class AuditExportView(OrgAccessMixin, View):
+    """The filtered audit log as a CSV file, streamed row by row (owners)."""
+
+    required_action = Action.EXPORT_AUDIT
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        filters = AuditFilterForm(request.GET).filters()
+        response = StreamingHttpResponse(
+            audit_log.csv_lines(self.org, filters), content_type="text/csv; charset=utf-8"
+        )
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{self.org.name}-audit-{stamp}.csv"'
+        )
+        return response
 
 
 class OrganizationDeleteView(OrgServiceFormView):

@@ -73,7 +73,7 @@ def test_reseller_creates_group_and_customer_and_sees_seats_change(page):
     ).click()
     page.fill("#id_user_seats", "40")
     page.get_by_role("button", name="Save seats").click()
-    expect(page.locator("form")).to_contain_text("only 21 user seats left")
+    expect(page.locator("main form")).to_contain_text("only 21 user seats left")
     page.fill("#id_user_seats", "10")
     page.get_by_role("button", name="Save seats").click()
     expect(page.get_by_test_id("seats-users-available")).to_have_text("19")

@@ -40,7 +40,7 @@ def test_every_notification_has_a_shipped_default_and_renders(key):
 
 @pytest.mark.parametrize("key", KEYS)
 def test_an_edit_takes_effect_and_a_reset_brings_the_default_back(key):
-    _edit(key, subject="Edited {{ org.display_name }}", body_text="Edited text")
+    _edit(key, subject="Edited {{ org_name }}", body_text="Edited text")
     subject, body_text, _ = services.render_email(template=key, context=sample_context(key))
     assert (subject, body_text) == ("Edited Acme Corporation", "Edited text")
     assert services.reset_email_templates(keys=[key]) == 1
@@ -51,7 +51,7 @@ def test_an_edit_takes_effect_and_a_reset_brings_the_default_back(key):
 def test_an_edited_invitation_is_what_invitees_get(org, owner, django_capture_on_commit_callbacks):
     _edit(
         "invitation",
-        subject="Come aboard {{ org.display_name }}",
+        subject="Come aboard {{ org_name }}",
         body_text="Click {{ accept_url }} now",
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -80,14 +80,15 @@ def test_an_edited_joined_email_is_what_inviters_get(
 
 def test_edited_approval_emails_carry_the_reason(owner, django_capture_on_commit_callbacks):
     admin = UserFactory(is_staff=True, is_superuser=True)
-    _edit("org_rejected", subject="No for {{ org.name }}", body_text="Because: {{ reason }}")
+    _edit("org_rejected", subject="No for {{ org_slug }}", body_text="Because: {{ reason }}")
     org = OrganizationFactory(created_by=owner, name="waiting", pending=True)
     with django_capture_on_commit_callbacks(execute=True):
         org_services.reject_organization(org=org, actor=admin, reason="it's <b>bad</b>")
     (message,) = [m for m in mail.outbox if m.to == [owner.email]]
     assert message.subject == "No for waiting"
-    # Admin-edited templates escape HTML like the files do; a text body uses autoescape off.
-    assert message.body == "Because: it&#x27;s &lt;b&gt;bad&lt;/b&gt;"
+    # The text body and the subject are not escaped; the HTML body is.
+    assert message.body == "Because: it's <b>bad</b>"
+    assert "it&#x27;s &lt;b&gt;bad&lt;/b&gt;" in message.alternatives[0][0]
 
 
 @pytest.mark.parametrize("part", ["subject", "body_text", "body_html"])
@@ -102,7 +103,7 @@ def test_a_syntax_error_is_refused_on_the_field(part):
 
 def test_a_template_that_fails_when_rendered_is_refused():
     template = EmailTemplate(key="org_approved", **default_source("org_approved"))
-    template.body_html = '<a href="{% url "no-such-page" %}">x</a>'
+    template.body_html = "<p>{{ requester_name|divisibleby:0 }}</p>"
     with pytest.raises(ValidationError) as info:
         template.full_clean()
     assert list(info.value.message_dict) == ["body_html"]
@@ -136,7 +137,7 @@ def test_admin_preview_renders_with_sample_values(staff_client):
     html = staff_client.get(url).content.decode()
     assert "Acme Corporation was not approved" in html
     assert "legal name" in html  # the sample reason
-    _edit("org_rejected", subject="Edited {{ org.name }}")
+    _edit("org_rejected", subject="Edited {{ org_slug }}")
     assert "Edited acme" in staff_client.get(url).content.decode()
     unknown = reverse("admin:notifications_emailtemplate_preview", args=["nope"])
     assert staff_client.get(unknown).status_code == 404

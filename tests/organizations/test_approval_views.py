@@ -50,6 +50,7 @@ def test_everyone_but_approvers_gets_404(client_for, pending, member_user, owner
     for url in (
         reverse(QUEUE),
         reverse("organizations:approval_reject", args=[pending.public_id]),
+        reverse("organizations:approval_detail", args=[pending.public_id]),
         reverse("organizations:staff_create"),
     ):
         assert client.get(url).status_code == 404, url
@@ -346,3 +347,57 @@ def test_admin_actions_need_the_approve_permission(client, pending):
 def test_admin_links_to_staff_create(superuser_client):
     html = superuser_client.get(reverse("admin:organizations_organization_changelist")).content
     assert reverse("organizations:staff_create").encode() in html
+
+
+# --- a request in full ---------------------------------------------------------------
+
+
+def test_the_queue_opens_a_request_with_its_metadata_requester_and_history(
+    client_for, platform_admin, owner, pending, django_assert_max_num_queries
+):
+    pending.metadata = {"region": "<b>eu-west</b>", "size": "12"}
+    pending.save(update_fields=["metadata"])
+    OrganizationFactory(created_by=owner, name="earlier", display_name="Earlier Co")
+    AuditEvent.objects.create(
+        organization=pending,
+        org_name=pending.name,
+        org_public_id=pending.public_id,
+        actor=owner,
+        actor_email=owner.email,
+        action="org.create",
+    )
+    client = client_for(platform_admin)
+    detail = reverse("organizations:approval_detail", args=[pending.public_id])
+    assert detail in client.get(reverse(QUEUE)).content.decode()
+
+    with django_assert_max_num_queries(12):
+        page = client.get(detail)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "&lt;b&gt;eu-west&lt;/b&gt;" in text and "<b>eu-west" not in text
+    assert owner.email in text
+    assert "Earlier Co" in text
+    assert "org.create" in text
+    assert reverse("organizations:approval_approve", args=[pending.public_id]) in text
+    assert reverse("organizations:approval_reject", args=[pending.public_id]) in text
+
+
+def test_a_decided_request_shows_its_outcome_without_buttons(client_for, platform_admin, owner):
+    rejected = OrganizationFactory(
+        created_by=owner, name="nope", display_name="Nope Ltd", pending=True
+    )
+    rejected.status = Organization.Status.REJECTED
+    rejected.rejection_reason = "Not a real company"
+    rejected.save(update_fields=["status", "rejection_reason"])
+    client = client_for(platform_admin)
+    text = client.get(reverse("organizations:approval_detail", args=[rejected.public_id]))
+    text = text.content.decode()
+    assert "Not a real company" in text
+    assert reverse("organizations:approval_approve", args=[rejected.public_id]) not in text
+
+
+def test_an_unknown_request_is_404(client_for, platform_admin):
+    response = client_for(platform_admin).get(
+        reverse("organizations:approval_detail", args=["org_doesnotexist00"])
+    )
+    assert response.status_code == 404

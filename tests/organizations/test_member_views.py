@@ -249,7 +249,11 @@ def test_initial_owner_is_not_offered_leave_and_cannot(client_for, org, owner):
     client = client_for(owner)
     assert url("leave", org) not in client.get(reverse("organizations:list")).content.decode()
     assert url("leave", org) not in client.get(url("dashboard", org)).content.decode()
-    assert client.get(url("leave", org)).status_code == 403
+    page = client.get(url("leave", org))
+    assert page.status_code == 403
+    text = page.content.decode()
+    assert "You can't leave" in text and "initial owner" in text
+    assert url("delete", org) in text
     assert client.post(url("leave", org)).status_code == 403
     assert org.memberships.filter(user=owner).exists()
 

@@ -16,6 +16,7 @@ EXPECTED_MATRIX = {
     Action.VIEW: (True, True, True, True),
     Action.EDIT: (True, True, True, False),
     Action.VIEW_AUDIT: (True, True, True, False),
+    Action.EXPORT_AUDIT: (True, True, False, False),
     Action.MANAGE_MEMBERS: (True, True, True, False),
     Action.MANAGE_OWNERS: (True, True, False, False),
     Action.MANAGE_TEAMS: (True, True, True, False),

@@ -96,6 +96,10 @@ def world(org, owner, admin_user, member_user, outsider):
         status=Organization.Status.REJECTED, rejection_reason="Tell us more."
     )
     rejected_member = MembershipFactory(organization=rejected, role=Role.MEMBER).user
+    suspended = OrganizationFactory(created_by=requester)
+    Organization.objects.filter(pk=suspended.pk).update(
+        status=Organization.Status.SUSPENDED, suspension_reason="Unpaid."
+    )
     return SimpleNamespace(
         org=org,
         team=team,
@@ -107,6 +111,7 @@ def world(org, owner, admin_user, member_user, outsider):
         customer=customer,
         pending=pending,
         rejected=rejected,
+        suspended=suspended,
         owner_m=org.memberships.get(user=second_owner),
         admin_m=org.memberships.get(user=admin_user),
         member_m=org.memberships.get(user=member_user),
@@ -308,6 +313,17 @@ TABLE = (
         "remove_workspace_member",
         OUTSIDERS,
         lambda w: {"org": w.org, "workspace": w.workspace, "membership": w.member_m},
+    ),
+    # suspension
+    Row(
+        "suspend_organization",
+        (*NON_STAFF, "approver", "staff with seat permissions"),
+        lambda w: {"org": w.org, "reason": "Unpaid."},
+    ),
+    Row(
+        "lift_suspension",
+        ("requester", "outsider", "staff without permissions", "approver"),
+        lambda w: {"org": w.suspended},
     ),
     # teams
     Row("create_team", OUTSIDERS, lambda w: {"org": w.org, "name": "Support"}),

@@ -5,7 +5,8 @@ from notifications import services
 
 class Command(BaseCommand):
     help = (
-        "Re-queue outbox emails left unsent for over 5 minutes and run the sweep hooks "
+        "Re-queue outbox emails left unsent for over 5 minutes or stuck in sending past "
+        "OUTBOX_SENDING_TIMEOUT_SECONDS, and run the sweep hooks "
         "(expire invitations). Celery beat runs the same sweep every minute."
     )
 

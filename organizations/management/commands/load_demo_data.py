@@ -21,6 +21,7 @@ USERS = [
     ("founder@initrode.test", "Ines", "Initrode", False),
     ("ceo@hooli.test", "Hank", "Hooli", False),
     ("owner@vandelay.test", "Art", "Vandelay", False),
+    ("owner@umbrella.test", "Uma", "Umbrella", False),
 ]
 
 # Owners of organizations sign up as business accounts.
@@ -30,6 +31,7 @@ BUSINESS_ACCOUNTS = {
     "founder@initrode.test",
     "ceo@hooli.test",
     "owner@vandelay.test",
+    "owner@umbrella.test",
 }
 
 # Self-registered requests in the approval queue: name, display name, type, owner, and
@@ -70,7 +72,21 @@ ORGS = [
         "#DB4437",
         [("member@acme.test", Membership.Role.MEMBER)],
     ),
+    (
+        "umbrella",
+        "Umbrella Corporation",
+        "company",
+        "owner@umbrella.test",
+        "#B31B1B",
+        [("member@acme.test", Membership.Role.MEMBER)],
+    ),
 ]
+
+# Organizations the platform admins suspended, and why.
+SUSPENDED = {
+    "umbrella": "Reports of spam sent from this organization's invitations. Contact "
+    "trust@orgportal.test to have the suspension lifted.",
+}
 
 
 # acme's teams, units and workspaces: (team, [members]); (unit, parent unit); (workspace, unit,
@@ -135,6 +151,7 @@ class Command(BaseCommand):
         self._reseller(users)
         self._devices(users)
         self._requests(users)
+        self._suspensions(users)
 
     def print_logins(self):
         self.stdout.write(
@@ -152,6 +169,18 @@ class Command(BaseCommand):
             "(approve it at /staff/approvals/)"
         )
         self.stdout.write(f"  rejected request owner@vandelay.test / {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"  suspended org    owner@umbrella.test / {DEMO_PASSWORD}  (/o/umbrella/, "
+            "read-only; lift it from its staff page)"
+        )
+
+    def _suspensions(self, users):
+        """Suspend the demo's suspended orgs, once: lifted, they stay lifted on a reload."""
+        staff = users["admin@orgportal.test"]
+        for name, reason in SUSPENDED.items():
+            org = Organization.objects.get(name=name)
+            if org.is_active and not org.audit_events.filter(action="org.suspend").exists():
+                services.suspend_organization(org=org, actor=staff, reason=reason)
 
     def _requests(self, users):
         """Requests waiting in the approval queue, and one rejected with a reason."""

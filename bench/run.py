@@ -1,0 +1,339 @@
+"""`make bench`: seed a separate PostgreSQL database at scale, time the key pages, drop it.
+
+Sizes come from the environment (defaults in brackets):
+  BENCH_MEMBERS [10000]      members of the org `big`
+  BENCH_EVENTS [100000]      audit events of `big`
+  BENCH_INVITATIONS [10000]  pending invitations of the org `inviting`
+  BENCH_GROUPS [1000]        nested groups under the reseller `reseller`
+  BENCH_USER_ORGS [1000]     orgs the user `many@bench.test` belongs to
+  BENCH_RUNS [30]            timed requests per page
+  BENCH_DATABASE_URL [postgres://postgres@127.0.0.1:5432/orgportal_bench]
+
+It prints one row per page (median and p95 server time in-process, queries, kB), then,
+when `wrk` is on the PATH, the requests per second of the key pages behind gunicorn
+with two sync workers. The database is dropped at the end, even after an error.
+"""
+
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/orgportal_bench"
+)
+SIZES = {
+    "members": int(os.environ.get("BENCH_MEMBERS", 10_000)),
+    "events": int(os.environ.get("BENCH_EVENTS", 100_000)),
+    "invitations": int(os.environ.get("BENCH_INVITATIONS", 10_000)),
+    "groups": int(os.environ.get("BENCH_GROUPS", 1_000)),
+    "user_orgs": int(os.environ.get("BENCH_USER_ORGS", 1_000)),
+}
+RUNS = int(os.environ.get("BENCH_RUNS", 30))
+PORT = int(os.environ.get("BENCH_PORT", 8123))
+STATIC_ROOT = tempfile.mkdtemp(prefix="orgportal-bench-static-")
+
+os.environ.update(
+    DATABASE_URL=DATABASE_URL,
+    DJANGO_SETTINGS_MODULE="config.settings",
+    DJANGO_DEBUG="false",
+    DJANGO_SECRET_KEY="bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
+    DJANGO_ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
+    DJANGO_SECURE_SSL_REDIRECT="false",
+    DJANGO_SECURE_COOKIES="false",
+    DJANGO_STATIC_ROOT=STATIC_ROOT,
+)
+os.environ.pop("REDIS_URL", None)
+os.environ.pop("REDIS_CACHE_URL", None)
+sys.path.insert(0, str(ROOT))
+
+
+def _admin_url() -> str:
+    parts = urlsplit(DATABASE_URL)
+    return urlunsplit(parts._replace(path="/postgres"))
+
+
+def _db_name() -> str:
+    return urlsplit(DATABASE_URL).path.strip("/")
+
+
+def create_database() -> None:
+    import psycopg
+
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{_db_name()}"')
+        conn.execute(f'CREATE DATABASE "{_db_name()}"')
+
+
+def drop_database() -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{_db_name()}" WITH (FORCE)')
+
+
+def seed() -> dict:
+    """Rows through the models, in bulk; returns the names the pages need."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from invitations.models import Invitation
+    from invitations.tokens import generate_token
+    from organizations.models import AuditEvent, Membership, Organization, Team
+
+    User = get_user_model()
+    password = make_password("bench")
+    now = datetime.now(UTC)
+
+    def users(prefix: str, count: int):
+        return User.objects.bulk_create(
+            (
+                User(email=f"{prefix}{i}@bench.test", password=password, first_name=f"U{i}")
+                for i in range(count)
+            ),
+            batch_size=5000,
+        )
+
+    owner = User.objects.create(email="owner@bench.test", password=password, first_name="Olive")
+    big = Organization.objects.create(
+        name="big", display_name="Big Org", created_by=owner, user_seat_limit=10**6
+    )
+    Membership.objects.create(organization=big, user=owner, role="owner")
+    everyone = Team.objects.create(organization=big, name="Everyone", is_default=True)
+    members = Membership.objects.bulk_create(
+        (Membership(organization=big, user=u, role="member") for u in users("m", SIZES["members"])),
+        batch_size=5000,
+    )
+    everyone.members.through.objects.bulk_create(
+        (everyone.members.through(team_id=everyone.pk, membership_id=m.pk) for m in members),
+        batch_size=5000,
+    )
+    AuditEvent.objects.bulk_create(
+        (
+            AuditEvent(
+                organization=big,
+                org_name=big.name,
+                org_public_id=big.public_id,
+                actor=owner,
+                actor_email=owner.email,
+                action=("team.create", "member.invite", "org.edit")[i % 3],
+                target=f"t{i}",
+                detail={"i": i},
+            )
+            for i in range(SIZES["events"])
+        ),
+        batch_size=10_000,
+    )
+
+    inviting = Organization.objects.create(
+        name="inviting", display_name="Inviting Org", created_by=owner, user_seat_limit=10**6
+    )
+    Membership.objects.create(organization=inviting, user=owner, role="owner")
+    Invitation.objects.bulk_create(
+        (
+            Invitation(
+                organization=inviting,
+                email=f"invitee{i}@bench.test",
+                invited_by=owner,
+                token_hash=generate_token()[1],
+                expires_at=now + timedelta(days=7),
+                send_count=1,
+                last_sent_at=now,
+            )
+            for i in range(SIZES["invitations"])
+        ),
+        batch_size=5000,
+    )
+
+    reseller = Organization.objects.create(
+        name="reseller",
+        display_name="Reseller",
+        created_by=owner,
+        is_reseller=True,
+        user_seat_limit=10**6,
+        device_seat_limit=10**6,
+    )
+    Membership.objects.create(organization=reseller, user=owner, role="owner")
+    # Ten top-level groups, each a chain of nested groups below it.
+    parents = [reseller] * 10
+    made = 0
+    depth = 0
+    while made < SIZES["groups"]:
+        level = []
+        for i, parent in enumerate(parents):
+            if made >= SIZES["groups"]:
+                break
+            level.append(
+                Organization(
+                    name=f"g{depth}-{i}",
+                    display_name=f"Group {depth}-{i}",
+                    kind="group",
+                    parent=parent,
+                    created_by=owner,
+                    user_seat_limit=1,
+                )
+            )
+            made += 1
+        parents = Organization.objects.bulk_create(level)
+        depth += 1
+
+    many = User.objects.create(email="many@bench.test", password=password, first_name="Mona")
+    orgs = Organization.objects.bulk_create(
+        (
+            Organization(name=f"o{i}", display_name=f"Org {i:05d}", created_by=owner)
+            for i in range(SIZES["user_orgs"])
+        ),
+        batch_size=5000,
+    )
+    Membership.objects.bulk_create(
+        (Membership(organization=o, user=many, role="owner") for o in orgs), batch_size=5000
+    )
+    Membership.objects.create(organization=big, user=many, role="member")
+    oldest = AuditEvent.objects.filter(organization=big).order_by("created_at", "id")[50]
+    return {"owner": owner, "many": many, "oldest": oldest}
+
+
+def measure(client, url: str) -> tuple[float, float, int, float]:
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    # Each request empties the query log as it starts; start the capture from empty too.
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    query_count = len(queries.captured_queries)  # before the next request empties the log
+    size = (
+        len(b"".join(response.streaming_content)) if response.streaming else len(response.content)
+    )
+    timings = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        response = client.get(url)
+        if response.streaming:
+            b"".join(response.streaming_content)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
+    return statistics.median(timings), p95, query_count, size / 1024
+
+
+def pages(names: dict) -> list[tuple[str, str, str]]:
+    from organizations.audit_log import Cursor
+
+    oldest = Cursor.of(names["oldest"]).encode()
+    return [
+        ("owner", "dashboard (10k members)", "/o/big/"),
+        ("owner", "members page 1", "/o/big/members/"),
+        ("owner", "members, last page", "/o/big/members/?page=last"),
+        ("owner", "members search", "/o/big/members/?q=m99"),
+        ("owner", "audit log, newest", "/o/big/audit/"),
+        ("owner", "audit log, oldest page", f"/o/big/audit/?before={oldest}"),
+        ("owner", "audit log, filtered", "/o/big/audit/?action=org.edit"),
+        ("owner", "invitations (10k pending)", "/o/inviting/invitations/"),
+        ("owner", "children tree (groups)", "/o/reseller/children/"),
+        ("many", "dashboard, user in many orgs", "/o/big/"),
+        ("many", "your organizations", "/orgs/"),
+        ("many", "your organizations, search", "/orgs/?q=Org+00042"),
+    ]
+
+
+def in_process(names: dict) -> list[tuple[str, str]]:
+    from django.test import Client
+
+    clients = {}
+    for who in ("owner", "many"):
+        clients[who] = Client()
+        clients[who].force_login(names[who])
+    print(f"\n{'page':34} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'kB':>8}")
+    print("-" * 72)
+    for who, label, url in pages(names):
+        median, p95, queries, kb = measure(clients[who], url)
+        print(f"{label:34} {median:10.1f} {p95:8.1f} {queries:8d} {kb:8.1f}")
+    return [(clients["owner"].cookies["sessionid"].value, "/o/big/")]
+
+
+def over_http(session_cookie: str) -> None:
+    if shutil.which("wrk") is None:
+        print("\nwrk is not installed: skipping requests per second (apt-get install wrk).")
+        return
+    gunicorn = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{PORT}",
+        "--log-level",
+        "warning",
+        "config.wsgi",
+    ]
+    server = subprocess.Popen(gunicorn, cwd=ROOT, start_new_session=True)
+    try:
+        time.sleep(3)
+        print(f"\n{'page over HTTP (gunicorn, 2 sync workers)':44} {'req/s':>8}")
+        print("-" * 54)
+        for label, url in [
+            ("dashboard", "/o/big/"),
+            ("members page", "/o/big/members/"),
+            ("audit log", "/o/big/audit/"),
+        ]:
+            result = subprocess.run(
+                [
+                    "wrk",
+                    "-t2",
+                    "-c16",
+                    "-d5s",
+                    "-H",
+                    f"Cookie: sessionid={session_cookie}",
+                    f"http://127.0.0.1:{PORT}{url}",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            rate = next(
+                line.split()[1] for line in result.splitlines() if line.startswith("Requests/sec")
+            )
+            non_2xx = [line for line in result.splitlines() if "Non-2xx" in line]
+            print(f"{label:44} {rate:>8}{'  ' + non_2xx[0].strip() if non_2xx else ''}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    create_database()
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        names = seed()
+        sizes = ", ".join(f"{k}={v:,}" for k, v in SIZES.items())
+        print(f"Seeded {sizes} in {time.perf_counter() - started:.1f}s; {RUNS} runs a page.")
+        session = in_process(names)
+        over_http(session[0][0])
+    finally:
+        drop_database()
+        shutil.rmtree(STATIC_ROOT, ignore_errors=True)
+        print("\nBench database dropped.")
+
+
+if __name__ == "__main__":
+    main()

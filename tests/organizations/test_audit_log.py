@@ -1,0 +1,140 @@
+"""The audit log page and its CSV export: organizations/audit_log.py and AuditLogView /
+AuditExportView in organizations/views/organizations.py."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from organizations.audit_log import PAGE_SIZE, Cursor
+from organizations.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def events(org, owner):
+    """130 events, one a minute from START: i = 0 is the oldest."""
+    rows = AuditEvent.objects.bulk_create(
+        AuditEvent(
+            organization=org,
+            org_name=org.name,
+            org_public_id=org.public_id,
+            actor=owner,
+            actor_email=owner.email if i % 2 else "other@example.com",
+            action="team.create" if i % 3 else "member.invite",
+            target=f"t{i}",
+            detail={"i": i},
+        )
+        for i in range(130)
+    )
+    for i, row in enumerate(rows):
+        AuditEvent.objects.filter(pk=row.pk).update(created_at=START + timedelta(minutes=i))
+    return rows
+
+
+def audit(org):
+    return reverse("organizations:audit", args=[org.name])
+
+
+def indexes(response):
+    return [event.detail["i"] for event in response.context["events"] if "i" in event.detail]
+
+
+def test_older_and_newer_walk_the_whole_log_without_gaps_or_repeats(
+    client_for, owner, org, events, django_assert_max_num_queries
+):
+    client = client_for(owner)
+    seen, pages, params = [], [], {}
+    while True:
+        with django_assert_max_num_queries(12):
+            response = client.get(audit(org), params)
+        seen += indexes(response)
+        pages.append(indexes(response))
+        page = response.context["page"]
+        if page.older is None:
+            break
+        params = {"before": page.older.encode()}
+    assert seen == list(range(129, -1, -1))
+    # Back up one page from the last: the page before it, in the same order.
+    newer = client.get(audit(org), {"after": page.newer.encode()})
+    assert len(pages) == 3
+    assert indexes(newer) == pages[-2] and len(pages[-2]) == PAGE_SIZE
+    text = newer.content.decode()
+    assert 'data-testid="audit-older"' in text and 'data-testid="audit-newer"' in text
+
+
+def test_filters_by_action_actor_and_dates_and_keep_them_across_pages(
+    client_for, owner, org, events
+):
+    client = client_for(owner)
+    response = client.get(audit(org), {"action": "team.create", "actor": owner.email.upper()})
+    found = indexes(response)
+    assert found and all(i % 3 and i % 2 for i in found)
+    day = client.get(audit(org), {"since": "2026-01-01", "until": "2026-01-01"})
+    assert len(indexes(day)) == PAGE_SIZE
+    empty = client.get(audit(org), {"since": "2027-01-01"})
+    assert 'data-testid="audit-no-match"' in empty.content.decode()
+    paged = client.get(audit(org), {"action": "member.invite"})
+    assert "action=member.invite" in paged.content.decode()
+
+
+def test_bad_filters_and_cursors_get_errors_not_500s(client_for, owner, org, events):
+    client = client_for(owner)
+    response = client.get(
+        audit(org), {"since": "2026-02-01", "until": "2026-01-01", "actor": "not-an-email"}
+    )
+    assert response.status_code == 200
+    assert "Pick a date on or after the first one." in response.content.decode()
+    for cursor in ("garbage", "99999999999999999999-1", "-", "1-x", "1" * 100):
+        assert client.get(audit(org), {"before": cursor}).status_code == 200
+        assert client.get(audit(org), {"after": cursor}).status_code == 200
+    assert Cursor.decode("1700000000000000-5").pk == 5
+
+
+def test_hostile_text_in_the_log_is_escaped(client_for, owner, org):
+    AuditEvent.objects.create(
+        organization=org,
+        org_name=org.name,
+        org_public_id=org.public_id,
+        action="team.rename",
+        target="<img src=x onerror=alert(1)>",
+    )
+    text = client_for(owner).get(audit(org)).content.decode()
+    assert "<img src=x" not in text and "&lt;img src=x" in text
+
+
+def test_owners_download_the_filtered_log_as_csv_without_formulas(client_for, owner, org, events):
+    AuditEvent.objects.create(
+        organization=org,
+        org_name=org.name,
+        org_public_id=org.public_id,
+        action="team.rename",
+        target='=HYPERLINK("http://evil")',
+    )
+    client = client_for(owner)
+    assert 'data-testid="audit-export"' in client.get(audit(org)).content.decode()
+    response = client.get(reverse("organizations:audit_export", args=[org.name]))
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == ["time", "actor", "action", "target", "ip_address", "detail"]
+    assert len(rows) == 1 + 130 + 1 + AuditEvent.objects.filter(organization=org).count() - 131
+    assert [row[3] for row in rows if "HYPERLINK" in row[3]] == ['\'=HYPERLINK("http://evil")']
+    filtered = client.get(
+        reverse("organizations:audit_export", args=[org.name]), {"action": "member.invite"}
+    )
+    body = b"".join(filtered.streaming_content).decode()
+    assert body.count("member.invite") == len([i for i in range(130) if i % 3 == 0])
+
+
+def test_admins_read_the_log_but_only_owners_export_it(client_for, admin_user, org, events):
+    client = client_for(admin_user)
+    assert client.get(audit(org)).status_code == 200
+    assert 'data-testid="audit-export"' not in client.get(audit(org)).content.decode()
+    assert client.get(reverse("organizations:audit_export", args=[org.name])).status_code == 403
