@@ -268,12 +268,16 @@ def hostile_world(settings, live_server):
         created_by=owner, name="rejected", display_name=hostile("rejected-name"), pending=True
     )
     services.reject_organization(org=rejected, actor=staff, reason=hostile("reject-reason"))
+    suspended = OrganizationFactory(
+        created_by=owner, name="suspended", display_name=hostile("suspended-name")
+    )
+    services.suspend_organization(org=suspended, actor=staff, reason=hostile("suspend-reason"))
     return {
         "staff": staff,
         "owner": owner,
         "existing": existing,
         "org": org,
-        "secondary_orgs": [group, rejected],
+        "secondary_orgs": [group, rejected, suspended],
         "newcomer_token": newcomer_token,
         "existing_token": existing_token,
         "params": {

@@ -6,6 +6,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from organizations.audit_log import PAGE_SIZE, Cursor
@@ -19,21 +20,22 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 @pytest.fixture
 def events(org, owner):
     """130 events, one a minute from START: i = 0 is the oldest."""
-    rows = AuditEvent.objects.bulk_create(
-        AuditEvent(
-            organization=org,
-            org_name=org.name,
-            org_public_id=org.public_id,
-            actor=owner,
-            actor_email=owner.email if i % 2 else "other@example.com",
-            action="team.create" if i % 3 else "member.invite",
-            target=f"t{i}",
-            detail={"i": i},
-        )
-        for i in range(130)
-    )
-    for i, row in enumerate(rows):
-        AuditEvent.objects.filter(pk=row.pk).update(created_at=START + timedelta(minutes=i))
+    rows = []
+    for i in range(130):
+        # Events are append-only: each is written at its own time rather than back-dated.
+        with time_machine.travel(START + timedelta(minutes=i), tick=False):
+            rows.append(
+                AuditEvent.objects.create(
+                    organization=org,
+                    org_name=org.name,
+                    org_public_id=org.public_id,
+                    actor=owner,
+                    actor_email=owner.email if i % 2 else "other@example.com",
+                    action="team.create" if i % 3 else "member.invite",
+                    target=f"t{i}",
+                    detail={"i": i},
+                )
+            )
     return rows
 
 

@@ -76,7 +76,7 @@ def drop_append_only_trigger(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0004_organization_approval'),
+        ('organizations', '0005_organization_suspension'),
     ]
 
     operations = [
