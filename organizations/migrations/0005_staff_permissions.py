@@ -1,13 +1,11 @@
 # Staff act by permissions: seat limits and the reseller flag get their own.
-# Depends on both 0005 migrations, so it also joins the two branches of the graph.
 
 from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("organizations", "0005_names_unique_ci_audit_append_only"),
-        ("organizations", "0005_organization_suspension"),
+        ("organizations", "0006_names_unique_ci_audit_append_only"),
     ]
 
     operations = [
