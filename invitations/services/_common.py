@@ -19,6 +19,7 @@ from ..models import Invitation
 from ..tokens import generate_token
 
 MAX_ADDRESSES_PER_REQUEST = 50
+STAFF_MANAGE_PERMISSION = "invitations.change_invitation"
 # What an address may hold, as Invitation.email and the user's email store it.
 EMAIL_MAX_LENGTH = 254
 SEND_WINDOW = timedelta(hours=24)
@@ -49,8 +50,17 @@ def accept_url(token: str) -> str:
 
 def require_can_invite(*, org: Organization, actor, role: str, as_staff: bool) -> None:
     if as_staff:
-        if not (actor is not None and actor.is_staff):
-            raise NotAllowed("Only platform staff may do this.")
+        # Staff act through a permission, never through bare is_staff.
+        if not (
+            actor is not None
+            and actor.is_active
+            and actor.is_staff
+            and actor.has_perm(STAFF_MANAGE_PERMISSION)
+        ):
+            raise NotAllowed(
+                "Only platform staff with the permission to change invitations may do this.",
+                code="not_staff",
+            )
         return
     membership = access_to(org, actor) if actor is not None else None
     if not permissions.can_invite_role(membership, role):

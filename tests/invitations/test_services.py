@@ -455,3 +455,23 @@ def test_an_admin_of_the_parent_may_name_the_childs_owner(org, admin_user):
         device_seats=0,
     )
     assert Invitation.objects.get(organization=child).role == "owner"
+
+
+def test_staff_revoke_and_resend_need_the_change_invitation_permission(org):
+    from django.contrib.auth.models import Permission
+
+    from invitations.services import resend_invitation, revoke_invitation
+    from organizations.errors import NotAllowed
+
+    invitation = InvitationFactory(organization=org)
+    plain_staff = UserFactory(is_staff=True)
+    for service in (revoke_invitation, resend_invitation):
+        with pytest.raises(NotAllowed):
+            service(invitation=invitation, actor=plain_staff, as_staff=True)
+    invitation.refresh_from_db()
+    assert invitation.status == "pending"
+    plain_staff.user_permissions.add(Permission.objects.get(codename="change_invitation"))
+    plain_staff = type(plain_staff).objects.get(pk=plain_staff.pk)
+    revoke_invitation(invitation=invitation, actor=plain_staff, as_staff=True)
+    invitation.refresh_from_db()
+    assert invitation.status == "revoked"
