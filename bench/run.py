@@ -232,6 +232,7 @@ def pages(names: dict) -> list[tuple[str, str, str]]:
     from organizations.audit_log import Cursor
 
     oldest = Cursor.of(names["oldest"]).encode()
+    deep = max(0, min(40, (SIZES["groups"] - 1) // 10 - 1))  # a group 40 levels down
     return [
         ("owner", "dashboard (10k members)", "/o/big/"),
         ("owner", "members page 1", "/o/big/members/"),
@@ -241,7 +242,9 @@ def pages(names: dict) -> list[tuple[str, str, str]]:
         ("owner", "audit log, oldest page", f"/o/big/audit/?before={oldest}"),
         ("owner", "audit log, filtered", "/o/big/audit/?action=org.edit"),
         ("owner", "invitations (10k pending)", "/o/inviting/invitations/"),
-        ("owner", "children tree (groups)", "/o/reseller/children/"),
+        ("owner", "children, top level", "/o/reseller/children/"),
+        ("owner", "children, a deep subtree", f"/o/reseller/children/?under=g{deep}-3"),
+        ("owner", "children, search", "/o/reseller/children/?q=Group+7"),
         ("many", "dashboard, user in many orgs", "/o/big/"),
         ("many", "your organizations", "/orgs/"),
         ("many", "your organizations, search", "/orgs/?q=Org+00042"),

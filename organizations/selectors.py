@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from . import hooks
@@ -183,6 +184,68 @@ def descendants_by_level(org: Organization) -> list[list[Organization]]:
     return levels
 
 
+def _annotate_child_rows(orgs: QuerySet[Organization]) -> QuerySet[Organization]:
+    """Rows of the children page: counts and allotments as subqueries, so that a page
+    costs one query however large the tree."""
+    return orgs.annotate(
+        member_count=_count_of(Membership, "organization"),
+        device_count=_count_of(Device, "organization"),
+        child_count=_count_of(Organization, "parent"),
+        groups_user_allotment=_group_allotment("user_seat_limit"),
+        groups_device_allotment=_group_allotment("device_seat_limit"),
+        held_user_seats=hooks.held_seats_annotation(hooks.USERS),
+        parent_name=F("parent__name"),
+    ).order_by("kind", "display_name", "name")
+
+
+def descendant_ids_sql(org: Organization) -> RawSQL:
+    """Ids of every org below `org`, found by one recursive query (PostgreSQL, SQLite)."""
+    table = Organization._meta.db_table
+    return RawSQL(
+        f"WITH RECURSIVE below(id) AS ("
+        f" SELECT id FROM {table} WHERE parent_id = %s"
+        f" UNION SELECT child.id FROM {table} child JOIN below ON child.parent_id = below.id"
+        f") SELECT id FROM below",
+        [org.pk],
+    )
+
+
+def child_rows(
+    org: Organization, *, under: Organization | None = None, search: str = ""
+) -> QuerySet[Organization]:
+    """One level of `org`'s tree (its children, or those of the descendant `under`), or,
+    with `search`, every descendant whose name matches, wherever it sits."""
+    if search:
+        rows = Organization.objects.filter(pk__in=descendant_ids_sql(org))
+        for word in search.split()[:5]:
+            rows = rows.filter(Q(display_name__icontains=word) | Q(name__icontains=word))
+    else:
+        rows = Organization.objects.filter(parent=under or org)
+    return _annotate_child_rows(rows)
+
+
+def descendant_named(org: Organization, name: str) -> Organization | None:
+    """The org called `name` if it sits below `org`, else None."""
+    return (
+        Organization.objects.filter(pk__in=descendant_ids_sql(org), name=name)
+        .select_related("parent")
+        .first()
+    )
+
+
+def path_between(org: Organization, node: Organization) -> list[Organization]:
+    """The orgs from just below `org` down to `node`, for the breadcrumb (one query a
+    level of depth, never a walk of the tree's breadth)."""
+    path = [node]
+    while path[-1].parent_id not in (None, org.pk):
+        path.append(
+            Organization.objects.only("name", "display_name", "parent_id").get(
+                pk=path[-1].parent_id
+            )
+        )
+    return list(reversed(path))
+
+
 def _count_of(model, fk: str, **filters):
     return Coalesce(
         Subquery(
@@ -207,24 +270,6 @@ def _group_allotment(field: str):
         ),
         0,
     )
-
-
-def child_tree(org: Organization) -> list[tuple[int, Organization]]:
-    """The descendants of `org` in tree order as (depth, org) pairs, depth 0 for children."""
-    levels = descendants_by_level(org)
-    children_of: dict[int, list[Organization]] = {}
-    for level in levels:
-        for node in level:
-            children_of.setdefault(node.parent_id, []).append(node)
-    rows: list[tuple[int, Organization]] = []
-
-    def visit(parent_id: int, depth: int) -> None:
-        for node in children_of.get(parent_id, []):
-            rows.append((depth, node))
-            visit(node.pk, depth + 1)
-
-    visit(org.pk, 0)
-    return rows
 
 
 def devices_for(org: Organization) -> QuerySet[Device]:

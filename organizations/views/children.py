@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, ListView
 
 from .. import seats, selectors, services
 from ..errors import NotAllowed, OrganizationError
@@ -14,16 +14,36 @@ from ..mixins import OrgAccessMixin, client_ip
 from ..models import Organization
 from ..permissions import Action, can_change_customer_pool
 
+CHILDREN_PAGE_SIZE = 50
 
-class ChildOrganizationListView(OrgAccessMixin, TemplateView):
-    """The tree of an org's groups and customers, with their seats and members."""
+
+class ChildOrganizationListView(OrgAccessMixin, ListView):
+    """An org's groups and customers, one level at a time (`?under=<name>` opens a
+    subtree), 50 a page, with a search by name across the whole tree."""
 
     required_action = Action.MANAGE_CHILDREN
     template_name = "organizations/children_list.html"
+    context_object_name = "children"
+    paginate_by = CHILDREN_PAGE_SIZE
+
+    def get_queryset(self):
+        self.search = self.request.GET.get("q", "").strip()[:100]
+        under_name = self.request.GET.get("under", "").strip()
+        self.under = None
+        if under_name and not self.search:
+            self.under = selectors.descendant_named(self.org, under_name)
+            if self.under is None:
+                raise Http404("No such child organization.")
+        return selectors.child_rows(self.org, under=self.under, search=self.search)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(tree=selectors.child_tree(self.org), seat_usage=seats.all_usage(self.org))
+        context.update(
+            search=self.search,
+            under=self.under,
+            path=selectors.path_between(self.org, self.under) if self.under else [],
+            seat_usage=seats.all_usage(self.org),
+        )
         return context
 
 

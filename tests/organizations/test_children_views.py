@@ -85,8 +85,8 @@ def test_create_group_through_the_form(client_for, reseller, owner):
     assert response.redirect_chain[-1][0] == url("children", "acme")
     assert "Group “Field Team” created." in response.content.decode()
     assert child.parent == reseller and child.kind == "group"
-    rows = response.context["tree"]
-    assert [(depth, c.name) for depth, c in rows] == [(0, "field-team")]
+    rows = response.context["children"]
+    assert [c.name for c in rows] == ["field-team"]
     users = response.context["seat_usage"]["users"]
     assert (users.used, users.allotted, users.available) == (1, 5, 14)
 
@@ -208,12 +208,36 @@ def test_nested_groups_shown_as_a_tree(client_for, reseller, child, owner):
         user_seats=2,
         device_seats=0,
     )
-    response = client_for(owner).get(url("children", "acme"))
-    assert [(d, c.name) for d, c in response.context["tree"]] == [(0, "support"), (1, "night")]
-    support = response.context["tree"][0][1]
+    client = client_for(owner)
+    response = client.get(url("children", "acme"))
+    assert [c.name for c in response.context["children"]] == ["support"]
+    support = response.context["children"][0]
     assert support.groups_user_allotment == 2 and support.member_count == 1
+    assert support.child_count == 1
+    # The subtree opens on demand, under a breadcrumb back to the top.
+    below = client.get(url("children", "acme"), {"under": "support"})
+    assert [c.name for c in below.context["children"]] == ["night"]
+    assert 'data-testid="child-path"' in below.content.decode()
     # The grandchild's seats are managed through its own parent's page.
-    assert url("child_seats", "support", "night") in response.content.decode()
+    assert url("child_seats", "support", "night") in below.content.decode()
+    # A search finds it wherever it sits, and says where.
+    found = client.get(url("children", "acme"), {"q": "night"})
+    assert [c.name for c in found.context["children"]] == ["night"]
+    assert found.context["children"][0].parent_name == "support"
+    assert (
+        'data-testid="child-no-match"'
+        in client.get(url("children", "acme"), {"q": "<b>zzz</b>"}).content.decode()
+    )
+
+
+def test_a_subtree_outside_the_org_is_404(client_for, reseller, child, owner, outsider):
+    from ..factories import OrganizationFactory
+
+    other = OrganizationFactory(created_by=outsider, name="elsewhere")
+    client = client_for(owner)
+    for under in ("elsewhere", "acme", "nope"):
+        assert client.get(url("children", "acme"), {"under": under}).status_code == 404
+    assert other.pk
 
 
 def test_register_and_remove_device_through_the_views(client_for, org, owner):
@@ -260,10 +284,16 @@ def test_children_and_device_lists_stay_flat(
     for i in range(40):
         Device.objects.create(organization=reseller, name=f"D{i}", identifier=f"D{i}")
     client = client_for(owner)
-    # 13: one of them counts the pending invitations that hold user seats.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12) as top:
         response = client.get(url("children", "acme"))
-    assert len(response.context["tree"]) == 8
+    assert [c.name for c in response.context["children"]] == ["level-0"]
+    # Deeper in the tree, the page costs no more: one query for the row's path a level.
+    with django_assert_max_num_queries(len(top) + 3):
+        deep = client.get(url("children", "acme"), {"under": "level-2"})
+    assert len(deep.context["children"]) == 5
+    with django_assert_max_num_queries(len(top) + 1):
+        searched = client.get(url("children", "acme"), {"q": "level"})
+    assert searched.context["paginator"].count == 8
     with django_assert_max_num_queries(10):
         response = client.get(url("devices", "acme"))
     assert len(response.context["devices"]) == 25
@@ -290,3 +320,26 @@ def test_parent_admin_cannot_delete_a_child(client_for, reseller, child, admin_u
 
     with pytest.raises(NotAllowed):
         services.delete_organization(org=child, actor=admin_user, confirm_name="support")
+
+
+def test_a_wide_tree_is_paged_with_a_flat_query_count(
+    client_for, reseller, owner, django_assert_max_num_queries
+):
+    Organization.objects.bulk_create(
+        Organization(
+            name=f"wide-{i:03d}",
+            display_name=f"Wide {i:03d}",
+            kind="group",
+            parent=reseller,
+            created_by=owner,
+        )
+        for i in range(120)
+    )
+    client = client_for(owner)
+    with django_assert_max_num_queries(12):
+        first = client.get(url("children", "acme"))
+    assert len(first.context["children"]) == 50
+    assert first.context["paginator"].num_pages == 3
+    last = client.get(url("children", "acme"), {"page": 3})
+    assert len(last.context["children"]) == 20
+    assert abs(len(first.content) - len(client.get(url("children", "acme")).content)) < 100
