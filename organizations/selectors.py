@@ -234,15 +234,25 @@ def descendant_named(org: Organization, name: str) -> Organization | None:
 
 
 def path_between(org: Organization, node: Organization) -> list[Organization]:
-    """The orgs from just below `org` down to `node`, for the breadcrumb (one query a
-    level of depth, never a walk of the tree's breadth)."""
-    path = [node]
-    while path[-1].parent_id not in (None, org.pk):
-        path.append(
-            Organization.objects.only("name", "display_name", "parent_id").get(
-                pk=path[-1].parent_id
-            )
-        )
+    """The orgs from just below `org` down to `node`, for the breadcrumb: one recursive
+    query however deep `node` sits."""
+    table = Organization._meta.db_table
+    up = RawSQL(
+        f"WITH RECURSIVE up(id, parent_id) AS ("
+        f" SELECT id, parent_id FROM {table} WHERE id = %s"
+        f" UNION SELECT o.id, o.parent_id FROM {table} o JOIN up ON o.id = up.parent_id"
+        f" WHERE up.parent_id <> %s"
+        f") SELECT id FROM up",
+        [node.pk, org.pk],
+    )
+    found = {
+        row.pk: row
+        for row in Organization.objects.filter(pk__in=up).only("name", "display_name", "parent_id")
+    }
+    path, current = [], found.get(node.pk)
+    while current is not None:
+        path.append(current)
+        current = found.get(current.parent_id)
     return list(reversed(path))
 
 

@@ -287,10 +287,11 @@ def test_children_and_device_lists_stay_flat(
     with django_assert_max_num_queries(12) as top:
         response = client.get(url("children", "acme"))
     assert [c.name for c in response.context["children"]] == ["level-0"]
-    # Deeper in the tree, the page costs no more: one query for the row's path a level.
-    with django_assert_max_num_queries(len(top) + 3):
+    # Deeper in the tree, the page costs no more: one query for the breadcrumb's path.
+    with django_assert_max_num_queries(len(top) + 2):
         deep = client.get(url("children", "acme"), {"under": "level-2"})
     assert len(deep.context["children"]) == 5
+    assert [o.name for o in deep.context["path"]] == ["level-0", "level-1", "level-2"]
     with django_assert_max_num_queries(len(top) + 1):
         searched = client.get(url("children", "acme"), {"q": "level"})
     assert searched.context["paginator"].count == 8
