@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.urls import reverse
-from django.views.generic import UpdateView
+from django.views.generic import TemplateView, UpdateView
 
+from . import selectors
 from .forms import ProfileForm
 
 
@@ -21,3 +22,13 @@ class ProfileView(LoginRequiredMixin, UpdateView):
 
     def get_success_url(self):
         return reverse("accounts:profile")
+
+
+class SecurityView(LoginRequiredMixin, TemplateView):
+    """What protects the account: password, two-factor authentication, signed-in sessions,
+    each with the page that changes it."""
+
+    template_name = "accounts/security.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**selectors.security_overview(self.request.user), **kwargs)

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "crispy_forms",
     "crispy_bootstrap5",
     "solo",
@@ -203,6 +205,16 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Orgportal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and recovery
+# codes; turning it off asks for the password again.
+MFA_ADAPTER = "accounts.mfa.EncryptingMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Orgportal"
+MFA_REAUTHENTICATION_REQUIRED = True
+# Active sessions (allauth.usersessions): device, IP and sign-in time; end any of them.
+# Recorded at sign-in only: tracking every request would cost a write per page.
+USERSESSIONS_TRACK_ACTIVITY = False
 # allauth's rate limits are kept in the cache: Redis whenever REDIS_URL is set.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",

@@ -72,3 +72,21 @@ def test_demo_data_shows_the_approval_queue_and_is_idempotent():
     assert "spam" in Organization.objects.get(name="umbrella").suspension_reason
     call_command("load_demo_data", stdout=None)
     assert counts() == first
+
+
+def test_the_demo_has_one_account_with_an_authenticator_app_and_prints_how_to_sign_in():
+    import io
+    import re
+
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("load_demo_data", stdout=out)
+    totp = Authenticator.objects.get(user__email="owner@globex.test", type="totp")
+    printed = re.search(r"right now: (\d{6})", out.getvalue()).group(1)
+    assert TOTP(totp).validate_code(printed)
+    assert not Authenticator.objects.filter(user__email="owner@acme.test").exists()
+    call_command("load_demo_data", stdout=io.StringIO())
+    assert Authenticator.objects.filter(user__email="owner@globex.test").count() == 2

@@ -1,6 +1,11 @@
 """Load the demo data `make run` shows; running it again changes nothing."""
 
+import time
+
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -9,6 +14,10 @@ from organizations import services
 from organizations.models import Membership, Organization, OrganizationalUnit, Workspace
 
 DEMO_PASSWORD = "orgportal-demo"
+# owner@globex.test signs in with a second factor: this key in an authenticator app
+# (or the code `make run` prints) completes the sign-in. A demo key, public on purpose.
+DEMO_TOTP_USER = "owner@globex.test"
+DEMO_TOTP_SECRET = "N5ZGO4DPOJ2GC3BNMRSW23ZNORXXI4BB"
 
 USERS = [
     # email, first name, last name, staff
@@ -152,6 +161,7 @@ class Command(BaseCommand):
         self._devices(users)
         self._requests(users)
         self._suspensions(users)
+        self._second_factors(users)
 
     def print_logins(self):
         self.stdout.write(
@@ -164,6 +174,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  reseller owner   owner@globex.test / {DEMO_PASSWORD}  (/o/globex/children/)"
         )
+        code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
+        self.stdout.write(
+            f"                   then a code from an authenticator app with the key "
+            f"{DEMO_TOTP_SECRET} (right now: {code}; a new one every 30 s)"
+        )
         self.stdout.write(
             f"  waiting request  founder@initrode.test / {DEMO_PASSWORD}  "
             "(approve it at /staff/approvals/)"
@@ -173,6 +188,13 @@ class Command(BaseCommand):
             f"  suspended org    owner@umbrella.test / {DEMO_PASSWORD}  (/o/umbrella/, "
             "read-only; lift it from its staff page)"
         )
+
+    def _second_factors(self, users):
+        """The demo's one account with two-factor authentication, and its recovery codes."""
+        user = users[DEMO_TOTP_USER]
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+            RecoveryCodes.activate(user)
 
     def _suspensions(self, users):
         """Suspend the demo's suspended orgs, once: lifted, they stay lifted on a reload."""
