@@ -17,3 +17,8 @@ def org_email_context(org) -> dict[str, str]:
         "org_page_background_color": org.page_background_color,
         "site_url": settings.SITE_URL,
     }
+
+
+def absolute_url(path: str) -> str:
+    """`path` on the portal's public address, for links in emails."""
+    return settings.SITE_URL.rstrip("/") + path

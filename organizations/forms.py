@@ -9,6 +9,7 @@ from .validators import (
     METADATA_MAX_LENGTH,
     METADATA_MAX_PAIRS,
     NAME_MAX_LENGTH,
+    REASON_MAX_LENGTH,
     validate_color,
     validate_logo_url,
     validate_org_name,
@@ -320,7 +321,7 @@ class DeviceForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="The requester reads this and can answer by editing and re-submitting.",
     )
@@ -328,7 +329,7 @@ class RejectForm(forms.Form):
 
 class SuspendForm(forms.Form):
     reason = forms.CharField(
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Its members see this on every page of the organization, and its owners "
         "are emailed it.",

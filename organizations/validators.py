@@ -11,6 +11,8 @@ NAME_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
 METADATA_MAX_PAIRS = 25
 METADATA_MAX_LENGTH = 255
+# A rejection or suspension reason its owners read.
+REASON_MAX_LENGTH = 2000
 
 
 def validate_org_name(value: str) -> None:

@@ -15,7 +15,7 @@ import os
 import string
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +23,7 @@ from .factories import UserFactory
 from .test_isolation import (
     NO_FOREIGN,
     PROJECT_APPS,
+    _walk,
     db_snapshot,
     foreign_kwargs,
     make_foreign,
@@ -88,15 +89,6 @@ values = st.one_of(
     ),
     st.integers(min_value=-(2**63), max_value=2**63).map(str),
 )
-
-
-def _walk(patterns, namespace=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            ns = entry.namespace or ""
-            yield from _walk(entry.url_patterns, f"{namespace}{ns}:" if ns else namespace)
-        elif isinstance(entry, URLPattern):
-            yield f"{namespace}{entry.name}", entry
 
 
 def post_views() -> dict[str, URLPattern]:

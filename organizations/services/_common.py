@@ -6,9 +6,10 @@ changed by a concurrent request is seen.
 """
 
 from .. import permissions, seats
-from ..errors import NotAllowed
+from ..errors import NotAllowed, OrganizationError
 from ..models import Membership, Organization
 from ..selectors import access_to
+from ..validators import REASON_MAX_LENGTH
 
 
 def authorize(actor, action: str, *, membership: Membership | None = None) -> None:
@@ -55,3 +56,15 @@ def org_member(org: Organization, membership: Membership) -> Membership:
     if found is None:
         raise NotAllowed("This person is not a member of the organization.", code="not_member")
     return found
+
+
+def clean_reason(reason: str, *, what: str) -> str:
+    """A staff decision's reason, stripped; refused when empty or too long."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrganizationError(f"Give a reason for the {what}.", code="reason_required")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise OrganizationError(
+            f"Keep the reason under {REASON_MAX_LENGTH} characters.", code="reason_too_long"
+        )
+    return reason

@@ -4,7 +4,6 @@ re-submit, and staff creating an organization for someone.
 Emails go through the outbox in the same transaction as the change that causes them.
 """
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
@@ -14,17 +13,11 @@ from notifications.services import queue_email
 
 from .. import hooks, permissions
 from ..audit import record_event
-from ..emails import org_email_context
+from ..emails import absolute_url, org_email_context
 from ..errors import OrganizationError
 from ..models import Organization
 from ..selectors import platform_admins
-from ._common import authorize, lock_and_authorize
-
-REASON_MAX_LENGTH = 2000
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+from ._common import authorize, clean_reason, lock_and_authorize
 
 
 def _lock_for_review(org: Organization, actor) -> Organization:
@@ -47,8 +40,7 @@ def notify_platform_admins(*, org: Organization, resubmitted: bool = False) -> i
                 "requester_name": requester.display_name,
                 "requester_email": requester.email,
                 "resubmitted": resubmitted,
-                "queue_url": _absolute(reverse("organizations:approvals")),
-                "site_url": settings.SITE_URL,
+                "queue_url": absolute_url(reverse("organizations:approvals")),
             },
         )
         count += 1
@@ -99,8 +91,7 @@ def approve_organization(
         context={
             **org_email_context(org),
             "requester_name": org.created_by.display_name,
-            "dashboard_url": _absolute(reverse("organizations:dashboard", args=[org.name])),
-            "site_url": settings.SITE_URL,
+            "dashboard_url": absolute_url(reverse("organizations:dashboard", args=[org.name])),
         },
     )
     return org
@@ -129,13 +120,7 @@ def reject_organization(
 ) -> Organization:
     """Mark a pending org rejected with a reason its owner sees, and email them."""
     org = _lock_for_review(org, actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise OrganizationError("Give a reason for the rejection.", code="reason_required")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise OrganizationError(
-            f"Keep the reason under {REASON_MAX_LENGTH} characters.", code="reason_too_long"
-        )
+    reason = clean_reason(reason, what="rejection")
     if not org.is_pending:
         raise OrganizationError(
             f"{org.display_name} is not waiting for approval.", code="not_pending"
@@ -162,8 +147,7 @@ def reject_organization(
             **org_email_context(org),
             "requester_name": org.created_by.display_name,
             "reason": reason,
-            "settings_url": _absolute(reverse("organizations:settings", args=[org.name])),
-            "site_url": settings.SITE_URL,
+            "settings_url": absolute_url(reverse("organizations:settings", args=[org.name])),
         },
     )
     return org

@@ -5,7 +5,6 @@ can read it and leave it, but not invite, change or delete anything, and the lin
 its pending invitations are refused. Both steps are audited and emailed to its owners.
 """
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -14,11 +13,10 @@ from notifications.services import queue_email
 
 from .. import permissions
 from ..audit import record_event
+from ..emails import absolute_url, org_email_context
 from ..errors import OrganizationError
 from ..models import Membership, Organization
-from ._common import lock_and_authorize
-
-REASON_MAX_LENGTH = 2000
+from ._common import clean_reason, lock_and_authorize
 
 
 def _email_owners(*, org: Organization, template: str, reason: str = "") -> None:
@@ -27,19 +25,16 @@ def _email_owners(*, org: Organization, template: str, reason: str = "") -> None
         .select_related("user")
         .order_by("pk")
     )
-    dashboard_url = settings.SITE_URL.rstrip("/") + reverse(
-        "organizations:dashboard", args=[org.name]
-    )
+    dashboard_url = absolute_url(reverse("organizations:dashboard", args=[org.name]))
     for owner in owners:
         queue_email(
             recipient=owner.user.email,
             template=template,
             context={
-                "org_name": org.display_name,
+                **org_email_context(org),
                 "recipient_name": owner.user.display_name,
                 "reason": reason,
                 "dashboard_url": dashboard_url,
-                "site_url": settings.SITE_URL,
             },
         )
 
@@ -50,13 +45,7 @@ def suspend_organization(
 ) -> Organization:
     """Make an active org read-only for its members, with a reason its owners are emailed."""
     org, _ = lock_and_authorize(org, actor, permissions.ServiceAction.SUSPEND)
-    reason = (reason or "").strip()
-    if not reason:
-        raise OrganizationError("Give a reason for the suspension.", code="reason_required")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise OrganizationError(
-            f"Keep the reason under {REASON_MAX_LENGTH} characters.", code="reason_too_long"
-        )
+    reason = clean_reason(reason, what="suspension")
     if not org.is_active:
         raise OrganizationError(
             f"{org.display_name} is {org.get_status_display().lower()}: only an active "

@@ -35,6 +35,23 @@ class StaffOnlyMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+class StaffTargetMixin:
+    """A staff form about one org (`self.target`). Listed after the staff mixin, it loads
+    the org only for those that mixin lets in: everyone else gets the staff area's 404."""
+
+    target = None
+
+    def get_target(self, public_id: str) -> Organization:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        self.target = self.get_target(kwargs["public_id"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(target=self.target, **kwargs)
+
+
 class ApprovalQueueView(StaffOnlyMixin, ListView):
     """Pending requests, oldest first; approve one, several (bulk) or reject with a reason."""
 
@@ -90,20 +107,14 @@ class SuspenderOnlyMixin(StaffOnlyMixin):
         return permissions.can_suspend_organizations(user)
 
 
-class SuspendView(SuspenderOnlyMixin, FormView):
+class SuspendView(SuspenderOnlyMixin, StaffTargetMixin, FormView):
     """Ask for the reason, then suspend the org: read-only for its members until lifted."""
 
     template_name = "organizations/suspend.html"
     form_class = SuspendForm
 
-    def dispatch(self, request, *args, **kwargs):
-        self.target = None
-        if request.user.is_authenticated and self.allowed(request.user):
-            self.target = get_object_or_404(Organization, public_id=kwargs["public_id"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(target=self.target, **kwargs)
+    def get_target(self, public_id: str) -> Organization:
+        return get_object_or_404(Organization, public_id=public_id)
 
     def form_valid(self, form):
         try:
@@ -162,21 +173,12 @@ class ApprovalApproveView(StaffOnlyMixin, View):
         return redirect("organizations:approvals")
 
 
-class ApprovalRejectView(StaffOnlyMixin, FormView):
+class ApprovalRejectView(StaffOnlyMixin, StaffTargetMixin, FormView):
     template_name = "organizations/approval_reject.html"
     form_class = RejectForm
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.target = None
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and self.allowed(request.user):
-            self.target = _pending_org(kwargs["public_id"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(target=self.target, **kwargs)
+    def get_target(self, public_id: str) -> Organization:
+        return _pending_org(public_id)
 
     def form_valid(self, form):
         try:
