@@ -273,17 +273,72 @@ MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 
 ADMINS = [("Orgportal admins", a) for a in env.list("DJANGO_ADMIN_EMAILS", default=[])]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
-
 # --- Product --------------------------------------------------------------------------
 
 ORGPORTAL_PAGE_SIZE = 25
 # Run by the periodic sweep after the outbox is re-queued; each returns a count.
 ORGPORTAL_SWEEP_HOOKS = ["invitations.services.expire_invitations"]
+
+# --- Operations: probes, request logs, metrics, error reporting ------------------------
+# (operations/ and config/metrics.py; README, "Production")
+
+INSTALLED_APPS.append("operations")
+# Outermost: every request gets its id and its log line, whatever answers it.
+MIDDLEWARE.insert(0, "operations.middleware.RequestLogMiddleware")
+# /healthz, /readyz and /metrics are answered before CommonMiddleware validates the
+# Host header (a balancer probes by address), and are exempt from the HTTPS redirect.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "operations.middleware.ProbeMiddleware",
+)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$", r"^metrics/?$"]
+
+# Plain text lines by default, one JSON object per line with LOG_FORMAT=json.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "operations.logs.RequestIdFilter"},
+        "redact_paths": {"()": "operations.logs.RedactPathFilter"},
+    },
+    "formatters": {
+        "plain": {"()": "operations.logs.PlainFormatter"},
+        "json": {"()": "operations.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id", "redact_paths"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+# Take the request id from X-Request-ID only when a proxy in front sets it.
+REQUEST_ID_FROM_PROXY = env.bool(
+    "REQUEST_ID_FROM_PROXY", default=env.bool("DJANGO_BEHIND_PROXY", default=False)
+)
+
+READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=0.5)
+READYZ_OUTBOX_BACKLOG_MAX = env.int("READYZ_OUTBOX_BACKLOG_MAX", default=1000)
+# The portal serves without Redis (the cache fails open, emails wait in the outbox):
+# false keeps a Redis outage visible in /readyz without taking every backend out.
+READYZ_REDIS_REQUIRED = env.bool("READYZ_REDIS_REQUIRED", default=True)
+# Shown by /healthz and /readyz only when the operator sets it.
+HEALTH_VERSION = env.str("HEALTH_VERSION", default="")
+
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=None),
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+    )

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
+from config.metrics import count_seat_refusal
+
 from . import hooks
 from .errors import OrganizationError
 from .models import Organization
@@ -150,6 +152,7 @@ def ensure_available(org: Organization, resource: str, count: int = 1) -> SeatUs
     """Raise SeatLimitExceeded unless `count` seats of `resource` are free in `org`."""
     current = usage(org, resource)
     if current.available < count:
+        count_seat_refusal(resource)
         raise SeatLimitExceeded(
             _refusal(org, resource, count, current.available),
             resource=resource,
@@ -192,6 +195,7 @@ def take_held_user_seat(org: Organization) -> Organization:
         allotted=allotted(pool, USERS),
     )
     if current.available < 1:
+        count_seat_refusal(USERS)
         raise SeatLimitExceeded(
             _refusal(pool, USERS, 1, current.available),
             resource=USERS,

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from config import metrics
 from notifications.services import queue_email
 from organizations import permissions
 from organizations.emails import org_email_context
@@ -85,6 +86,9 @@ def issue_and_send(invitation: Invitation, *, now, governance: GovernanceSetting
     The old token's hash is overwritten, so the old link dies with this call.
     """
     token, token_hash = generate_token()
+    metrics.count_on_commit(
+        metrics.INVITATIONS_SENT, kind="new" if invitation.send_count == 0 else "again"
+    )
     invitation.token_hash = token_hash
     invitation.status = Invitation.Status.PENDING
     invitation.expires_at = now + timedelta(days=governance.invitation_lifetime_days)

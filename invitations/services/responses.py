@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from config import metrics
 from notifications.services import queue_email
 from organizations import permissions, seats
 from organizations.audit import record_event
@@ -65,6 +66,7 @@ def accept_invitation(*, token: str, user, ip_address: str | None = None) -> Mem
         },
     )
     close_invitation(invitation, Invitation.Status.ACCEPTED, user=user)
+    metrics.count_on_commit(metrics.INVITATIONS_ACCEPTED)
     inviter = invitation.invited_by
     if inviter is not None and inviter.is_active:
         queue_email(
