@@ -189,3 +189,19 @@ def dead_broker(request, monkeypatch):
         yield SimpleNamespace(url=url, restore=restore)
     finally:
         restore()
+
+
+# --- Operations: log capture (reused by every flow that must keep secrets out of logs) --
+
+
+@pytest.fixture
+def captured_logs():
+    """Everything logged during the test, as the production handler writes it.
+
+    `captured_logs.text`, `.json_entries`, `.request_lines()`, and
+    `.assert_free_of(secret, ...)`; see `tests/logcapture.py`.
+    """
+    from .logcapture import capture_logs
+
+    with capture_logs() as logs:
+        yield logs
