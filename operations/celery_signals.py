@@ -25,9 +25,18 @@ def _add_request_id(headers=None, **kwargs):
         headers[HEADER] = request_id
 
 
+def _header(request) -> str | None:
+    # A worker sets a message's custom headers as attributes of the request and in
+    # `request.headers`; `Task.apply(headers=...)` only in the latter.
+    value = getattr(request, HEADER, None)
+    if value is None and isinstance(getattr(request, "headers", None), dict):
+        value = request.headers.get(HEADER)
+    return value if isinstance(value, str) else None
+
+
 @signals.task_prerun.connect(weak=False)
 def _set_request_id(task_id=None, task=None, **kwargs):
-    request_id = valid_request_id(getattr(task.request, HEADER, None)) if task else None
+    request_id = valid_request_id(_header(task.request)) if task else None
     if request_id and task_id:
         _tokens[task_id] = request_id_var.set(request_id)
 
