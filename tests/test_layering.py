@@ -80,3 +80,11 @@ def test_the_check_catches_what_it_forbids(tmp_path):
     assert 'get_model("invitations"' in found
     assert "org.invitations" in found
     assert "'revoked' (line 3)" in found
+
+
+# --- Operations: every app counts in config/metrics.py, so it imports none of them ------
+
+
+def test_the_metrics_module_imports_no_app():
+    apps = {"accounts", "notifications", "organizations", "invitations", "operations", "billing"}
+    assert not imported_apps(ROOT / "config" / "metrics.py") & apps
