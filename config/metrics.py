@@ -13,7 +13,15 @@ writes every value to files in that directory, so that `/metrics` adds up the
 gunicorn workers and Celery worker processes that share it.
 """
 
+import os
+
 from django.db import transaction
+
+# prometheus-client opens its files there as the metrics below are made: a process
+# started before the directory exists (a management command) must not fail on it.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 from prometheus_client import Counter, Histogram
 
 REQUEST_LATENCY = Histogram(
