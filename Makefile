@@ -10,7 +10,7 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test bench lint format migrate demo worker check-deploy clean
+.PHONY: help install run test bench lint format migrate demo worker check-deploy clean smoke
 
 help:
 	@echo "make run      set up, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -71,3 +71,8 @@ check-deploy: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Operations: gunicorn with production settings (deploy/), checked over HTTP, stopped.
+smoke: install
+	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL (PostgreSQL) and REDIS_URL to run the smoke test."; exit 1; }
+	$(BIN)/python deploy/smoke.py --serve --demo-data
