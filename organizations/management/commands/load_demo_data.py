@@ -188,6 +188,11 @@ class Command(BaseCommand):
             f"  suspended org    owner@umbrella.test / {DEMO_PASSWORD}  (/o/umbrella/, "
             "read-only; lift it from its staff page)"
         )
+        # Operations: the probes, and the metrics once METRICS_TOKEN is set.
+        self.stdout.write(
+            "Probes: /healthz and /readyz (JSON); metrics: /metrics with "
+            "METRICS_TOKEN set and 'Authorization: Bearer <token>'."
+        )
 
     def _second_factors(self, users):
         """The demo's one account with two-factor authentication, and its recovery codes."""
