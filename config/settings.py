@@ -330,7 +330,7 @@ READYZ_REDIS_REQUIRED = env.bool("READYZ_REDIS_REQUIRED", default=True)
 HEALTH_VERSION = env.str("HEALTH_VERSION", default="")
 
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_ALLOWED_IPS = [a for a in env.list("METRICS_ALLOWED_IPS", default=[]) if a.strip()]
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
@@ -338,7 +338,8 @@ if SENTRY_DSN:
 
     init_sentry(
         dsn=SENTRY_DSN,
-        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=None),
+        # Empty or unset: no traces.
+        traces_sample_rate=float(env.str("SENTRY_TRACES_SAMPLE_RATE", default="") or 0) or None,
         environment=env.str("SENTRY_ENVIRONMENT", default=""),
         release=env.str("SENTRY_RELEASE", default=""),
     )

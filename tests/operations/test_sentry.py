@@ -52,7 +52,10 @@ def test_without_a_dsn_sentry_stays_off():
 
 
 def test_a_dsn_turns_on_django_and_celery_without_personal_data_or_traces():
-    state = _sentry_state(SENTRY_DSN=DSN, SENTRY_ENVIRONMENT="staging")
+    # An env file may leave the rate empty: no traces, as when unset.
+    state = _sentry_state(
+        SENTRY_DSN=DSN, SENTRY_ENVIRONMENT="staging", SENTRY_TRACES_SAMPLE_RATE=""
+    )
     assert state["active"] is True
     assert state["dsn"] == DSN
     assert state["send_default_pii"] is False
