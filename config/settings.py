@@ -322,6 +322,12 @@ REQUEST_ID_FROM_PROXY = env.bool(
 )
 
 READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=0.5)
+# A PostgreSQL server that does not answer must not hold a request (or /readyz) for
+# ever; `?connect_timeout=` in DATABASE_URL wins.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 READYZ_OUTBOX_BACKLOG_MAX = env.int("READYZ_OUTBOX_BACKLOG_MAX", default=1000)
 # The portal serves without Redis (the cache fails open, emails wait in the outbox):
 # false keeps a Redis outage visible in /readyz without taking every backend out.

@@ -6,8 +6,8 @@ check. Entries name the failing check and the kind of error (an exception's clas
 never a host, a password or a message that could carry one.
 
 Each check is bounded in time: Redis is pinged with `READYZ_TIMEOUT_SECONDS` for the
-connection and the answer; the database is reached through Django's connection (put
-`?connect_timeout=3` in a PostgreSQL `DATABASE_URL` to bound a hung server).
+connection and the answer; the database through Django's connection, whose connect
+timeout on PostgreSQL is `DATABASE_CONNECT_TIMEOUT` (5 s) unless DATABASE_URL sets one.
 """
 
 import time

@@ -191,3 +191,8 @@ def test_the_version_is_shown_only_when_the_operator_sets_it(client, db, setting
 def test_probes_answer_only_get_and_head(client, db):
     assert client.post("/readyz", HTTP_HOST="10.0.3.7").status_code == 405
     assert client.head("/healthz", HTTP_HOST="10.0.3.7").status_code == 200
+
+
+@pytest.mark.needs_postgres
+def test_a_hung_database_cannot_hold_a_connection_for_ever():
+    assert int(connection.settings_dict["OPTIONS"]["connect_timeout"]) <= 10
