@@ -88,7 +88,7 @@ class MemberEditView(MemberObjectMixin, OrgServiceFormView):
         role = form.cleaned_data["role"]
         if Membership.Role.OWNER in (role, self.target.role) and role != self.target.role:
             # Making or unmaking an owner is a sensitive action (DESIGN.md).
-            require_recent_password(self.request)
+            require_recent_password(self.request, self.org)
         services.update_member(
             org=self.org,
             actor=self.request.user,
@@ -119,7 +119,7 @@ class MemberRemoveView(MemberObjectMixin, OrgServiceFormView):
     def perform(self, form):
         if self.target.role == Membership.Role.OWNER:
             # Removing an owner changes who owns the org: a sensitive action (DESIGN.md).
-            require_recent_password(self.request)
+            require_recent_password(self.request, self.org)
         services.remove_member(
             org=self.org,
             actor=self.request.user,
