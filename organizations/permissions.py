@@ -148,6 +148,7 @@ EDIT_PERMISSION = "organizations.change_organization"
 SEAT_LIMITS_PERMISSION = "organizations.change_seat_limits"
 RESELLER_PERMISSION = "organizations.change_reseller"
 SUSPEND_PERMISSION = "organizations.suspend_organization"
+SECURITY_POLICY_PERMISSION = "organizations.change_securitypolicy"
 
 # Platform staff take these actions by a Django permission (superusers hold them all),
 # never by `is_staff` alone. Staff edit an org's profile in the admin by `EDIT`.
@@ -160,6 +161,8 @@ STAFF_PERMISSIONS: dict[str, str] = {
     ServiceAction.APPROVE: APPROVE_PERMISSION,
     ServiceAction.CREATE_FOR_OTHERS: CREATE_FOR_OTHERS_PERMISSION,
     ServiceAction.SUSPEND: SUSPEND_PERMISSION,
+    # Staff change a policy in the admin, e.g. when its owners lost their authenticator.
+    Action.MANAGE_SECURITY: SECURITY_POLICY_PERMISSION,
 }
 
 _DEFAULT_REFUSAL = ("Your role in this organization does not allow this.", "not_allowed")

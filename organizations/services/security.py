@@ -142,15 +142,18 @@ def update_security_policy(
     Refused on the field (ValidationError) when a value is out of range or the policy
     would lock `actor` out: MFA required while they have none, or domains excluding
     every verified address of theirs. Existing members outside the domains stay.
+    Platform staff with the `change_securitypolicy` permission may set it too.
     """
-    org, _ = lock_and_authorize(org, actor, permissions.Action.MANAGE_SECURITY)
+    org, membership = lock_and_authorize(org, actor, permissions.Action.MANAGE_SECURITY)
     values = _clean_policy(
         require_mfa=require_mfa,
         allowed_email_domains=allowed_email_domains,
         session_lifetime_hours=session_lifetime_hours,
         reauthentication_minutes=reauthentication_minutes,
     )
-    _check_not_locking_out(actor, values)
+    if membership is not None:
+        # Platform staff (acting by permission, from the admin) are no member to lock out.
+        _check_not_locking_out(actor, values)
     policy = SecurityPolicy.objects.select_for_update().filter(organization=org).first()
     if policy is None:
         policy = SecurityPolicy(organization=org)

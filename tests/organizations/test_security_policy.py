@@ -636,3 +636,35 @@ def test_the_default_window_is_todays(settings, rf, owner, org):
     set_policy(org, reauthentication_minutes=2)
     org.refresh_from_db()
     assert security.reauthentication_seconds(org) == 120
+
+
+# --- the admin: platform staff change a policy through the same service -------------------
+
+
+def test_staff_lift_required_mfa_in_the_admin(client, org, owner):
+    give_mfa(owner)
+    policy = _update(org, owner, require_mfa=True)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    url = reverse("admin:organizations_securitypolicy_change", args=[policy.pk])
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"allowed_email_domains": "not a domain", "require_mfa": ""})
+    assert bad.status_code == 200 and "is not a domain name" in bad.content.decode()
+    assert AuditEvent.objects.filter(action="org.security_policy_change").count() == 1
+    response = client.post(url, {"allowed_email_domains": "", "session_lifetime_hours": "4"})
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert not policy.require_mfa and policy.session_lifetime_hours == 4
+    event = AuditEvent.objects.filter(action="org.security_policy_change").first()
+    assert event.actor == staff and set(event.detail["changed"]) == {
+        "require_mfa",
+        "session_lifetime_hours",
+    }
+
+
+def test_staff_without_the_permission_cannot_change_a_policy(org, owner):
+    from ..factories import staff_with
+
+    with pytest.raises(NotAllowed):
+        _update(org, staff_with("approve_organization"), session_lifetime_hours=3)
+    assert _update(org, staff_with("change_securitypolicy"), session_lifetime_hours=3).pk

@@ -319,7 +319,7 @@ TABLE = (
     # security policy
     Row(
         "update_security_policy",
-        ("admin", *OUTSIDERS, "superuser"),
+        ("admin", *OUTSIDERS, "approver"),
         lambda w: {
             "org": w.org,
             "require_mfa": False,
@@ -328,7 +328,7 @@ TABLE = (
             "reauthentication_minutes": 10,
         },
     ),
-    Row("send_mfa_reminders", ("admin", *OUTSIDERS, "superuser"), lambda w: {"org": w.org}),
+    Row("send_mfa_reminders", ("admin", *OUTSIDERS, "approver"), lambda w: {"org": w.org}),
     # suspension
     Row(
         "suspend_organization",
