@@ -187,8 +187,10 @@ class Command(BaseCommand):
             f"{DEMO_TOTP_SECRET} (right now: {code}; a new one every 30 s)"
         )
         self.stdout.write(
-            "                   globex requires two-factor authentication (its Security tab); "
-            "member@acme.test, also in globex, is sent to set it up there, acme stays open"
+            "  MFA policy       globex requires two-factor authentication (its Security tab):"
+        )
+        self.stdout.write(
+            "                   member@acme.test is sent to set it up there; acme stays open"
         )
         self.stdout.write(
             f"  waiting request  founder@initrode.test / {DEMO_PASSWORD}  "
