@@ -668,3 +668,26 @@ def test_staff_without_the_permission_cannot_change_a_policy(org, owner):
     with pytest.raises(NotAllowed):
         _update(org, staff_with("approve_organization"), session_lifetime_hours=3)
     assert _update(org, staff_with("change_securitypolicy"), session_lifetime_hours=3).pk
+
+
+def test_a_parents_owner_opening_a_child_that_requires_mfa_is_gated(client, org, owner):
+    """Access inherited from a parent org meets the child's own policy."""
+    child = services.create_child_organization(
+        parent=org,
+        creator=owner,
+        kind="group",
+        display_name="Child",
+        name="child",
+        admin_email=owner.email,
+        user_seats=2,
+        device_seats=0,
+    )
+    parent_admin = MembershipFactory(organization=org, role=Role.ADMIN).user
+    set_policy(child, require_mfa=True)
+    client.force_login(parent_admin)
+    child_page = reverse("organizations:dashboard", args=[child.name])
+    assert client.get(child_page).url == reverse("organizations:mfa_required")
+    # The parent has no policy: it stays open.
+    assert client.get(reverse("organizations:dashboard", args=[org.name])).status_code == 200
+    give_mfa(parent_admin)
+    assert client.get(child_page).status_code == 200
