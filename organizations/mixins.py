@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 
 from . import security
 from .permissions import (
@@ -120,8 +121,6 @@ def enforce_security_policy(request, membership):
 
 
 def org_home(org) -> str:
-    from django.urls import reverse
-
     return reverse("organizations:dashboard", kwargs={"org_name": org.name})
 
 
