@@ -36,6 +36,8 @@ class MemberListView(OrgAccessMixin, ListView):
         for member in context["members"]:
             member.manageable = permissions.can_manage_member(self.membership, member)
             member.is_you = member.pk == self.membership.pk
+        if self.show_mfa:
+            selectors.mark_mfa(context["members"])
         context.update(
             search=self.search,
             show_mfa=self.show_mfa,
