@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from .. import security, selectors, services
 from ..errors import OrganizationError
 from ..forms import MfaReminderForm, SecurityPolicyForm
-from ..mixins import OrgAccessMixin, client_ip
+from ..mixins import OrgAccessMixin, client_ip, require_recent_password
 from ..permissions import Action
 from .base import OrgServiceFormView, paginate
 
@@ -25,6 +25,11 @@ class SecurityPolicyView(OrgServiceFormView):
     required_action = Action.MANAGE_SECURITY
     template_name = "organizations/security.html"
     form_class = SecurityPolicyForm
+
+    def post(self, request, *args, **kwargs):
+        # Loosening the policy from a stolen session is what it guards against.
+        require_recent_password(request, self.org)
+        return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

@@ -57,6 +57,10 @@ def test_owner_requires_mfa_and_a_member_sets_it_up_then_returns(
     page.get_by_role("link", name="Security").click()
     page.get_by_label("Require two-factor authentication").check()
     page.get_by_role("button", name="Save security policy").click()
+    # A sensitive change: the password again, then the save goes through.
+    expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
     expect(page.get_by_role("alert").first).to_contain_text("Security policy saved.")
     assert SecurityPolicy.objects.get(organization=org).require_mfa
     # The members page shows who lacks MFA.

@@ -38,6 +38,18 @@ def give_mfa(user):
     TOTP.activate(user, SECRET)
 
 
+def reauthenticated(client, user):
+    """`client`, signed in as `user` who has just entered their password again."""
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "reauthenticated": True}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return client
+
+
 def set_policy(org, **values):
     fields = {
         "require_mfa": False,
@@ -176,8 +188,8 @@ def test_an_unverified_address_does_not_count_for_the_guard(org):
         _update(org, unverified_owner, allowed_email_domains=["corp.example.org"])
 
 
-def test_the_lockout_guard_shows_on_the_fields_of_the_security_page(client_for, org, owner):
-    client = client_for(owner)
+def test_the_lockout_guard_shows_on_the_fields_of_the_security_page(client, org, owner):
+    reauthenticated(client, owner)
     url = reverse("organizations:security", args=[org.name])
     page = client.post(url, {"require_mfa": "on", "allowed_email_domains": "corp.example.org"})
     assert page.status_code == 200
@@ -209,14 +221,19 @@ def test_only_owners_open_the_security_tab(client_for, org, owner, admin_user, m
     )
 
 
+def test_saving_the_policy_asks_for_the_password_again(client, org, owner):
+    client.force_login(owner)
+    url = reverse("organizations:security", args=[org.name])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"session_lifetime_hours": "8"})
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert not SecurityPolicy.objects.exists()
+
+
 def test_saving_the_security_page(client, org, owner):
     give_mfa(owner)
-    client.force_login(owner)
-    # A session lifetime applies to this very session: it must carry a sign-in time.
-    session = client.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "password", "at": time.time()}]
-    session["account_authentication_methods_user"] = str(owner.pk)
-    session.save()
+    # A session lifetime applies to this very session: it carries a sign-in time.
+    reauthenticated(client, owner)
     url = reverse("organizations:security", args=[org.name])
     response = client.post(
         url,
@@ -248,8 +265,10 @@ def test_saving_the_security_page(client, org, owner):
         {"allowed_email_domains": "exa mple..com"},
     ],
 )
-def test_bad_input_on_the_security_page_is_a_form_error(client_for, org, owner, data):
-    response = client_for(owner).post(reverse("organizations:security", args=[org.name]), data)
+def test_bad_input_on_the_security_page_is_a_form_error(client, org, owner, data):
+    response = reauthenticated(client, owner).post(
+        reverse("organizations:security", args=[org.name]), data
+    )
     assert response.status_code == 200
     assert response.context["form"].errors
     assert not SecurityPolicy.objects.exists()
@@ -267,12 +286,12 @@ def test_members_outside_the_allowed_domains_are_listed_not_removed(client_for, 
     assert Membership.objects.filter(pk=outside.pk).exists()
 
 
-def test_hostile_text_on_the_security_page_is_escaped(client_for, org, owner):
+def test_hostile_text_on_the_security_page_is_escaped(client, org, owner):
     payload = '"><script>alert(1)</script>'
     org.display_name = payload
     org.save()
     MembershipFactory(organization=org, user=UserFactory(first_name=payload))
-    client = client_for(owner)
+    reauthenticated(client, owner)
     page = client.get(reverse("organizations:security", args=[org.name]))
     assert payload.encode() not in page.content
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in page.content
