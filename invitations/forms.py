@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from organizations.errors import OrganizationError
 from organizations.mixins import client_ip
 from organizations.models import Membership
+from organizations.security import describe_domains
 
 from . import services, session
 
@@ -29,8 +30,11 @@ class InviteForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
-    def __init__(self, *args, roles: tuple[str, ...] = (), **kwargs):
+    def __init__(self, *args, roles: tuple[str, ...] = (), allowed_domains=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if allowed_domains:
+            # The org's security policy: say up front which addresses it takes.
+            self.fields["emails"].help_text += " Only " + describe_domains(allowed_domains) + "."
         self.fields["role"].choices = [
             (value, label) for value, label in Membership.Role.choices if value in roles
         ]

@@ -13,7 +13,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
-from organizations import permissions, ratelimits
+from organizations import permissions, ratelimits, security
 from organizations.errors import OrganizationError
 from organizations.mixins import OrgAccessMixin, client_ip
 from organizations.permissions import Action
@@ -65,6 +65,7 @@ class InvitationCreateView(OrgAccessMixin, FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["roles"] = permissions.grantable_roles(self.membership)
+        kwargs["allowed_domains"] = security.allowed_domains(self.org)
         return kwargs
 
     def get_context_data(self, **kwargs):
@@ -103,8 +104,21 @@ class InvitationCreateView(OrgAccessMixin, FormView):
         if invited == len(results):
             return redirect("invitations:list", org_name=self.org.name)
         fresh_form = self.form_class(
-            roles=permissions.grantable_roles(self.membership), initial={"role": data["role"]}
+            roles=permissions.grantable_roles(self.membership),
+            allowed_domains=security.allowed_domains(self.org),
+            initial={"role": data["role"]},
         )
+        refused = [result for result in results if result.outcome == "domain_not_allowed"]
+        if refused:
+            # Outside the org's allowed domains: the addresses stay in the field, with why.
+            fresh_form = self.form_class(
+                {"emails": "\n".join(result.email for result in refused), "role": data["role"]},
+                roles=permissions.grantable_roles(self.membership),
+                allowed_domains=security.allowed_domains(self.org),
+            )
+            if fresh_form.is_valid():
+                for result in refused:
+                    fresh_form.add_error("emails", result.message)
         return self.render_to_response(self.get_context_data(form=fresh_form, results=results))
 
 
@@ -241,7 +255,10 @@ class InvitationAcceptView(NoReferrerMixin, View):
             return self.signed_out(request)
         if not permissions.can_accept_invitation(request.user, self.invitation.email):
             return self.wrong_account(request)
-        return render(request, "invitations/invitation_accept.html", self.context())
+        refusal = security.email_refusal(self.invitation.organization, self.invitation.email)
+        return render(
+            request, "invitations/invitation_accept.html", self.context(domain_refusal=refusal)
+        )
 
     def post(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -260,8 +277,12 @@ class InvitationAcceptView(NoReferrerMixin, View):
         except WrongAccount:
             return self.wrong_account(request)
         except OrganizationError as exc:
-            messages.error(request, exc.message)
-            return render(request, "invitations/invitation_accept.html", self.context())
+            if exc.code == "domain_not_allowed":
+                extra = {"domain_refusal": exc.message}
+            else:
+                messages.error(request, exc.message)
+                extra = {}
+            return render(request, "invitations/invitation_accept.html", self.context(**extra))
         session.forget_token(request)
         org = self.invitation.organization
         if request.POST.get("action") == "decline":

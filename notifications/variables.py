@@ -110,6 +110,25 @@ _KEY_VARIABLES = {
             "https://orgportal.example/o/acme/",
         ),
     ),
+    "mfa_reminder": (
+        Variable("recipient_name", "The member this email goes to.", "Ada Lovelace"),
+        Variable("sender_name", "The owner who sent the reminder.", "Grace Hopper"),
+        Variable(
+            "required",
+            "True when the organization requires two-factor authentication to open it.",
+            True,
+        ),
+        Variable(
+            "setup_url",
+            "The account page where two-factor authentication is set up.",
+            "https://orgportal.example/accounts/2fa/",
+        ),
+        Variable(
+            "dashboard_url",
+            "The organization's dashboard.",
+            "https://orgportal.example/o/acme/",
+        ),
+    ),
 }
 
 TEMPLATE_VARIABLES: dict[str, tuple[Variable, ...]] = {

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,6 +20,7 @@ from .models import (
     Membership,
     Organization,
     OrganizationalUnit,
+    SecurityPolicy,
     Team,
     Workspace,
 )
@@ -331,3 +333,105 @@ class GovernanceSettingsAdmin(SingletonModelAdmin):
             {"fields": ["default_user_seat_limit", "default_device_seat_limit"]},
         ),
     ]
+
+
+# --- Security policies ------------------------------------------------------------------
+
+
+class _DryRun(Exception):
+    pass
+
+
+class SecurityPolicyAdminForm(forms.ModelForm):
+    """Staff set an org's policy (e.g. lift required MFA for owners who lost their
+    authenticator); the service checks it, first in a rolled-back trial for the form."""
+
+    allowed_email_domains = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line; empty for any.",
+    )
+
+    class Meta:
+        model = SecurityPolicy
+        fields = [
+            "organization",
+            "require_mfa",
+            "allowed_email_domains",
+            "session_lifetime_hours",
+            "reauthentication_minutes",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["allowed_email_domains"] = "\n".join(self.instance.allowed_email_domains)
+
+    def clean_allowed_email_domains(self):
+        from .security import parse_domains
+
+        return parse_domains(self.cleaned_data["allowed_email_domains"])
+
+    def clean(self):
+        cleaned = super().clean()
+        org = cleaned.get("organization") or getattr(self.instance, "organization", None)
+        if org is None or self.errors:
+            return cleaned
+        try:
+            with transaction.atomic():
+                apply_policy_form(self, org, actor=self.actor, ip_address=None)
+                raise _DryRun
+        except _DryRun:
+            pass
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        except OrganizationError as exc:
+            self.add_error(None, exc.message)
+        return cleaned
+
+
+def apply_policy_form(form, org, *, actor, ip_address):
+    data = form.cleaned_data
+    return services.update_security_policy(
+        org=org,
+        actor=actor,
+        require_mfa=data.get("require_mfa", False),
+        allowed_email_domains=data.get("allowed_email_domains") or [],
+        session_lifetime_hours=data.get("session_lifetime_hours"),
+        reauthentication_minutes=data.get("reauthentication_minutes"),
+        ip_address=ip_address,
+    )
+
+
+@admin.register(SecurityPolicy)
+class SecurityPolicyAdmin(admin.ModelAdmin):
+    form = SecurityPolicyAdminForm
+    list_display = [
+        "organization",
+        "require_mfa",
+        "session_lifetime_hours",
+        "reauthentication_minutes",
+        "updated_at",
+        "updated_by",
+    ]
+    list_filter = ["require_mfa"]
+    search_fields = ["organization__name", "organization__display_name"]
+    list_select_related = ["organization", "updated_by"]
+    raw_id_fields = ["organization"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["organization"] if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        org = obj.organization
+        policy = apply_policy_form(form, org, actor=request.user, ip_address=client_ip(request))
+        obj.pk = policy.pk
+
+    def has_delete_permission(self, request, obj=None):
+        # Clearing every field is the way to drop a policy: it is audited, a delete is not.
+        return False

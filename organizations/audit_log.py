@@ -30,6 +30,8 @@ KNOWN_ACTIONS = (
     "workspace.create", "workspace.delete", "workspace.edit", "workspace.member_add",
     "workspace.member_remove", "workspace.move",
 )  # fmt: skip
+# Organization security policy.
+KNOWN_ACTIONS += ("member.mfa_reminder", "org.security_policy_change")
 EXPORT_CHUNK = 2000
 CSV_COLUMNS = ("time", "actor", "action", "target", "ip_address", "detail")
 # A spreadsheet runs a cell that starts with one of these as a formula.

@@ -2,6 +2,7 @@ from django.utils.functional import SimpleLazyObject, cached_property
 
 from . import permissions
 from .recent import recent_org_names
+from .security import MFA_GATE_SESSION_KEY
 from .selectors import pending_request_count, switcher_memberships
 
 
@@ -34,9 +35,12 @@ def org_switcher(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"switcher_memberships": []}
+    gate = request.session.get(MFA_GATE_SESSION_KEY)
     return {
         "switcher_memberships": SimpleLazyObject(
             lambda: switcher_memberships(user, recent_names=recent_org_names(request))
         ),
         "staff_area": StaffArea(user),
+        # An org sent this user to set up MFA: a banner leads them back (no query).
+        "mfa_gate": gate if isinstance(gate, dict) else None,
     }

@@ -393,3 +393,58 @@ class AuditFilterForm(forms.Form):
             since=data.get("since"),
             until=data.get("until"),
         )
+
+
+# --- Security policy --------------------------------------------------------------------
+
+
+class SecurityPolicyForm(forms.Form):
+    """The Security tab: the service checks ranges, domains and the lock-out guard."""
+
+    require_mfa = forms.BooleanField(
+        label="Require two-factor authentication",
+        required=False,
+        help_text="Members without it are sent to set it up before they see anything of "
+        "the organization. Turn it on for your own account first.",
+    )
+    allowed_email_domains = forms.CharField(
+        label="Allowed email domains",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "autocapitalize": "none"}),
+        help_text="One per line, like example.com (its subdomains are included). New "
+        "members and invitations must use one of them; existing members stay. Empty for any.",
+    )
+    session_lifetime_hours = forms.IntegerField(
+        label="Session lifetime (hours)",
+        required=False,
+        min_value=1,
+        max_value=24 * 30,
+        help_text="Ask for the password again on this organization's pages after this many "
+        "hours since signing in. Empty for no limit.",
+    )
+    reauthentication_minutes = forms.IntegerField(
+        label="Re-authentication window for sensitive actions (minutes)",
+        required=False,
+        min_value=1,
+        max_value=24 * 60,
+        help_text="Deleting the organization and changing or removing owners ask for the "
+        "password unless it was entered within this many minutes. Empty for the default "
+        "(%(default)d).",
+    )
+
+    def __init__(self, *args, default_reauthentication_minutes: int = 5, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reauthentication_minutes"]
+        field.help_text = field.help_text % {"default": default_reauthentication_minutes}
+
+    def clean_allowed_email_domains(self) -> list[str]:
+        from .security import parse_domains
+
+        return parse_domains(self.cleaned_data["allowed_email_domains"])
+
+
+class MfaReminderForm(forms.Form):
+    """Remind one member (`member`) or, without it, every member lacking MFA."""
+
+    member = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)

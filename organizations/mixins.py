@@ -1,12 +1,14 @@
 """The one place that turns `/o/<org_name>/…` into an org the user may see, or a 404."""
 
-from allauth.account.decorators import reauthentication_required
+from allauth.core.exceptions import ReauthenticationRequired
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 
+from . import security
 from .permissions import (
     Action,
     OrgPermissions,
@@ -51,6 +53,9 @@ class OrgAccessMixin(LoginRequiredMixin):
             raise Http404("No organization found.")
         self.membership = membership
         self.org = membership.organization
+        gate = enforce_security_policy(request, membership)
+        if gate is not None:
+            return gate
         self.resolve_objects()
         if suspension_blocks(self.org, self.required_action) or (
             request.method == "POST"
@@ -89,10 +94,43 @@ class OrgAccessMixin(LoginRequiredMixin):
         return context
 
 
-def require_recent_password(request) -> None:
+def enforce_security_policy(request, membership):
+    """Apply the org's security policy before anything of the org is shown.
+
+    A member without MFA in an org that requires it is sent to set it up (and back
+    here afterwards); a sign-in older than the org's session lifetime asks for the
+    password again (allauth's re-authentication, which replays the request). Returns
+    the redirect, raises ReauthenticationRequired, or returns None to let them in.
+    Costs no query: the policy and the member's MFA came with the membership.
+    """
+    org = membership.organization
+    if security.mfa_blocks(membership):
+        request.session[security.MFA_GATE_SESSION_KEY] = {
+            "org": org.display_name,
+            "org_name": org.name,
+            "next": request.get_full_path() if request.method == "GET" else org_home(org),
+        }
+        return redirect("organizations:mfa_required")
+    if security.session_expired(request, org):
+        raise ReauthenticationRequired()
+    gate = request.session.get(security.MFA_GATE_SESSION_KEY)
+    if isinstance(gate, dict) and gate.get("org_name") == org.name:
+        # Through at last: the set-up page has nothing more to send them back to.
+        del request.session[security.MFA_GATE_SESSION_KEY]
+    return None
+
+
+def org_home(org) -> str:
+    return reverse("organizations:dashboard", kwargs={"org_name": org.name})
+
+
+def require_recent_password(request, org=None) -> None:
     """Ask for the password again (allauth re-authentication) unless it was given lately.
 
-    Raises allauth's `ReauthenticationRequired`; its middleware redirects to the
-    password prompt and replays the request (a POST included) afterwards.
+    "Lately" is the org's re-authentication window (its security policy), or the
+    portal's default (`ACCOUNT_REAUTHENTICATION_TIMEOUT`). Raises allauth's
+    `ReauthenticationRequired`; its middleware redirects to the password prompt and
+    replays the request (a POST included) afterwards.
     """
-    reauthentication_required(lambda request: None)(request)
+    if not security.recently_reauthenticated(request, security.reauthentication_seconds(org)):
+        raise ReauthenticationRequired()

@@ -417,3 +417,64 @@ class GovernanceSettings(SingletonModel):
 
     def __str__(self):
         return "Governance settings"
+
+
+# --- Security policy ------------------------------------------------------------------
+
+
+class SecurityPolicy(models.Model):
+    """An organization's security rules, set by its owners on the Security tab.
+
+    No row means no rules beyond the portal's: anyone may be invited, MFA is optional,
+    sessions last as long as the portal lets them, and sensitive actions ask for the
+    password again after the portal's default window. The rules are read by
+    `organizations/security.py`; `services.update_security_policy` writes them.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="security_policy"
+    )
+    require_mfa = models.BooleanField(
+        "require two-factor authentication",
+        default=False,
+        help_text="Members without two-factor authentication must set it up to open the org.",
+    )
+    allowed_email_domains = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Lowercase domains new members' addresses must belong to; empty for any.",
+    )
+    session_lifetime_hours = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Hours after signing in (or re-authenticating) before the password is "
+        "asked again on this org's pages; empty for no limit.",
+    )
+    reauthentication_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Minutes a re-entered password covers sensitive actions; empty for the "
+        "portal's default.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "security policy"
+        verbose_name_plural = "security policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session_lifetime_hours__isnull=True) | Q(session_lifetime_hours__gte=1),
+                name="session_lifetime_at_least_one_hour",
+            ),
+            models.CheckConstraint(
+                condition=Q(reauthentication_minutes__isnull=True)
+                | Q(reauthentication_minutes__gte=1),
+                name="reauthentication_at_least_one_minute",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Security policy of {self.organization.name}"

@@ -45,6 +45,7 @@ class Action:
     VIEW_DEVICES = "devices.view"
     MANAGE_DEVICES = "devices.manage"
     INVITE = "members.invite"
+    MANAGE_SECURITY = "security.manage"
 
 
 class ServiceAction:
@@ -122,6 +123,12 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(Action.VIEW_DEVICES, "See the registered devices", _EVERYONE),
     Rule(Action.MANAGE_DEVICES, "Register and remove devices", _MANAGERS),
+    Rule(
+        Action.MANAGE_SECURITY,
+        "Set the security policy (required MFA, allowed email domains, session lifetime) "
+        "and remind members without MFA",
+        _OWNERS,
+    ),
 )
 
 RULES_BY_ACTION: dict[str, Rule] = {rule.action: rule for rule in RULES}
@@ -141,6 +148,7 @@ EDIT_PERMISSION = "organizations.change_organization"
 SEAT_LIMITS_PERMISSION = "organizations.change_seat_limits"
 RESELLER_PERMISSION = "organizations.change_reseller"
 SUSPEND_PERMISSION = "organizations.suspend_organization"
+SECURITY_POLICY_PERMISSION = "organizations.change_securitypolicy"
 
 # Platform staff take these actions by a Django permission (superusers hold them all),
 # never by `is_staff` alone. Staff edit an org's profile in the admin by `EDIT`.
@@ -153,6 +161,8 @@ STAFF_PERMISSIONS: dict[str, str] = {
     ServiceAction.APPROVE: APPROVE_PERMISSION,
     ServiceAction.CREATE_FOR_OTHERS: CREATE_FOR_OTHERS_PERMISSION,
     ServiceAction.SUSPEND: SUSPEND_PERMISSION,
+    # Staff change a policy in the admin, e.g. when its owners lost their authenticator.
+    Action.MANAGE_SECURITY: SECURITY_POLICY_PERMISSION,
 }
 
 _DEFAULT_REFUSAL = ("Your role in this organization does not allow this.", "not_allowed")
@@ -160,6 +170,7 @@ _DEFAULT_REFUSAL = ("Your role in this organization does not allow this.", "not_
 # What a refused actor is told, per action: (message, code).
 REFUSALS: dict[str, tuple[str, str]] = {
     Action.DELETE: ("Only an owner may delete this organization.", "not_owner"),
+    Action.MANAGE_SECURITY: ("Only an owner may change the security policy.", "not_owner"),
     Action.LEAVE: (
         "The initial owner cannot leave the organization. Delete it instead.",
         "initial_owner",
@@ -403,6 +414,10 @@ class OrgPermissions:
     @property
     def manage_devices(self) -> bool:
         return self.allows(Action.MANAGE_DEVICES)
+
+    @property
+    def manage_security(self) -> bool:
+        return self.allows(Action.MANAGE_SECURITY)
 
 
 def has_verified_email(user) -> bool:

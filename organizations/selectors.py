@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
     Case,
@@ -33,6 +34,7 @@ from .models import (
     Workspace,
 )
 from .permissions import INHERITED_ROLES
+from .security import MFA_TYPES, has_mfa_annotation
 
 
 def memberships_for_user(user, *, search: str = "") -> QuerySet[Membership]:
@@ -98,9 +100,12 @@ def membership_for(user, org_name: str) -> Membership | None:
     """
     if not user.is_authenticated:
         return None
+    # The org's security policy and the member's MFA ride on the same query, so the
+    # policy check every org page makes costs nothing (organizations/security.py).
     direct = (
         Membership.objects.filter(user=user, organization__name=org_name)
-        .select_related("organization", "organization__parent")
+        .select_related("organization", "organization__parent", "organization__security_policy")
+        .annotate(user_has_mfa=has_mfa_annotation())
         .first()
     )
     if direct is not None:
@@ -299,14 +304,21 @@ def audit_events_for(org: Organization) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(organization=org).select_related("actor")
 
 
-def members_of(org: Organization, *, search: str = "") -> QuerySet[Membership]:
-    """The org's members with their users and team names; `search` matches name or email."""
+def members_of(org: Organization, *, search: str = "", mfa: str = "") -> QuerySet[Membership]:
+    """The org's members with their users and team names; `search` matches name or
+    email, `mfa` ("missing" or "enabled") keeps those without or with MFA."""
     members = (
         Membership.objects.filter(organization=org)
         .select_related("user", "organization")
         .prefetch_related(Prefetch("teams", queryset=Team.objects.only("id", "name")))
         .order_by("user__email")
     )
+    # A filter, not an annotation: as an annotation PostgreSQL may hash every
+    # authenticator of the platform to flag one page (see `mark_mfa` instead).
+    if mfa == "missing":
+        members = members.filter(~has_mfa_annotation())
+    elif mfa == "enabled":
+        members = members.filter(has_mfa_annotation())
     for word in search.split()[:5]:
         members = members.filter(
             Q(user__email__icontains=word)
@@ -512,3 +524,36 @@ def approval_request(public_id: str) -> dict | None:
 
 def pending_request_count() -> int:
     return Organization.objects.filter(status=Organization.Status.PENDING).count()
+
+
+def mark_mfa(memberships) -> None:
+    """Set `user_has_mfa` on each of a page of memberships: one query on their users."""
+    memberships = list(memberships)
+    with_mfa = set(
+        Authenticator.objects.filter(
+            user_id__in={m.user_id for m in memberships}, type__in=MFA_TYPES
+        ).values_list("user_id", flat=True)
+    )
+    for membership in memberships:
+        membership.user_has_mfa = membership.user_id in with_mfa
+
+
+def members_without_mfa(org: Organization) -> QuerySet[Membership]:
+    """The org's members who have not set up two-factor authentication."""
+    return members_of(org, mfa="missing")
+
+
+def members_outside_domains(org: Organization, domains: Sequence[str]) -> QuerySet[Membership]:
+    """The org's members whose address is at none of `domains` (none when it is empty);
+    the same rule as `security.domain_allowed`, in SQL."""
+    if not domains:
+        return Membership.objects.none()
+    inside = Q()
+    for domain in domains:
+        inside |= Q(user__email__iendswith=f"@{domain}") | Q(user__email__iendswith=f".{domain}")
+    return (
+        Membership.objects.filter(organization=org)
+        .exclude(inside)
+        .select_related("user")
+        .order_by("user__email")
+    )

@@ -27,6 +27,8 @@ org_patterns = [
     org_path("leave/", views.LeaveView.as_view(), "leave"),
     org_path("resubmit/", views.ResubmitView.as_view(), "resubmit"),
     org_path("roles/", views.RolesView.as_view(), "roles"),
+    org_path("security/", views.SecurityPolicyView.as_view(), "security"),
+    org_path("members/mfa-reminders/", views.MfaReminderView.as_view(), "mfa_reminders"),
     org_path("members/", views.MemberListView.as_view(), "members"),
     org_path("members/<int:member_id>/", views.MemberEditView.as_view(), "member_edit"),
     org_path(
@@ -82,6 +84,7 @@ org_patterns = [
 urlpatterns = [
     path("orgs/", views.OrganizationListView.as_view(), name="list"),
     path("orgs/new/", views.OrganizationCreateView.as_view(), name="create"),
+    path("orgs/mfa-required/", views.MfaRequiredView.as_view(), name="mfa_required"),
     path("staff/approvals/", views.ApprovalQueueView.as_view(), name="approvals"),
     path(
         "staff/approvals/<str:public_id>/",

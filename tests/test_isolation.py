@@ -102,6 +102,9 @@ def foreign_kwargs(foreign):
         "organizations:suspend": request,
         "organizations:lift_suspension": request,
         "organizations:approval_reject": request,
+        # Organization security policy.
+        "organizations:security": org,
+        "organizations:mfa_reminders": org,
     }
 
 

@@ -10,7 +10,7 @@ from organizations import permissions, seats
 from organizations.audit import record_event
 from organizations.emails import org_email_context
 from organizations.models import Membership, Organization
-from organizations.services import add_member
+from organizations.services import add_member, check_email_allowed
 
 from ..errors import InvitationInvalid, WrongAccount
 from ..models import Invitation
@@ -52,9 +52,12 @@ def accept_invitation(*, token: str, user, ip_address: str | None = None) -> Mem
     if existing is not None:
         close_invitation(invitation, Invitation.Status.ACCEPTED, user=user)
         return existing
+    # The org may have narrowed its allowed domains since the invitation was sent.
+    check_email_allowed(pool, invitation.email)
     membership = add_member(
         org=pool,
         user=user,
+        email=invitation.email,
         role=invitation.role,
         actor=user,
         ip_address=ip_address,

@@ -11,6 +11,7 @@ from organizations import seats
 from organizations.audit import record_event
 from organizations.errors import OrganizationError
 from organizations.models import GovernanceSettings, Membership, Organization
+from organizations.services import check_email_allowed
 
 from ..errors import AlreadyInvited, AlreadyMember, InvalidAddress, InvitationError
 from ..models import Invitation
@@ -100,6 +101,7 @@ def _invite(
         require_can_invite(org=pool, actor=inviter, role=role, as_staff=False)
     if is_member(pool, email):
         raise AlreadyMember(f"{email} is already a member of {pool.display_name}.")
+    check_email_allowed(pool, email)
     existing = (
         Invitation.objects.select_for_update()
         .filter(organization=pool, email__iexact=email, status__in=Invitation.OPEN_STATUSES)

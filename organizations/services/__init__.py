@@ -38,6 +38,12 @@ from .members import (
     update_member,
     update_member_name,
 )
+from .security import (
+    EmailDomainNotAllowed,
+    check_email_allowed,
+    send_mfa_reminders,
+    update_security_policy,
+)
 from .structure import (
     DELETE_CONTENTS,
     MOVE_UP,
@@ -65,6 +71,7 @@ __all__ = [
     "DELETE_CONTENTS",
     "EDITABLE_FIELDS",
     "MOVE_UP",
+    "EmailDomainNotAllowed",
     "add_member",
     "add_team_member",
     "add_workspace_member",
@@ -74,6 +81,7 @@ __all__ = [
     "change_customer_pool",
     "change_role",
     "check_allotment",
+    "check_email_allowed",
     "check_seat_limits",
     "create_child_organization",
     "create_organization",
@@ -96,6 +104,7 @@ __all__ = [
     "remove_workspace_member",
     "rename_team",
     "resubmit_organization",
+    "send_mfa_reminders",
     "set_reseller",
     "set_seat_limits",
     "suggest_org_name",
@@ -104,6 +113,7 @@ __all__ = [
     "update_member",
     "update_member_name",
     "update_organization",
+    "update_security_policy",
     "update_unit",
     "update_workspace",
 ]

@@ -17,6 +17,7 @@ from ..models import GovernanceSettings, Membership, Organization, Team
 from ..selectors import deletion_summary
 from ..validators import NAME_MAX_LENGTH
 from ._common import lock_and_authorize
+from .security import check_email_allowed
 
 DEFAULT_TEAM_NAME = "Everyone"
 
@@ -241,13 +242,15 @@ def add_member(
     seat_is_held: bool = False,
     event: str = "member.add",
     detail: dict | None = None,
+    email: str = "",
 ) -> Membership:
     """Make `user` a member of `org` with `role`, taking a user seat; joins the default team.
 
     `actor` must manage members and may give `role` (only owners add owners).
     `seat_is_held` is for the one joining on a seat already held for them (an accepted
     invitation, checked by its app): then `actor` is `user` and only the members must
-    fit under the limit.
+    fit under the limit. `email` is the address joining (the invited one), by default
+    the user's; the org's allowed email domains must include it.
     """
     if seat_is_held:
         if actor is None or actor.pk != user.pk:
@@ -260,6 +263,7 @@ def add_member(
         seats.take_user_seat(org)
     if Membership.objects.filter(organization=org, user=user).exists():
         raise OrganizationError(f"{user.email} is already a member.", code="already_member")
+    check_email_allowed(org, email or user.email)
     membership = Membership.objects.create(organization=org, user=user, role=role)
     default_team = org.teams.filter(is_default=True).first()
     if default_team is not None:

@@ -29,6 +29,7 @@ from .organizations import (
     OrganizationSettingsView,
     ResubmitView,
 )
+from .security import MfaReminderView, MfaRequiredView, SecurityPolicyView
 from .structure import (
     StructureView,
     UnitCreateView,
@@ -68,6 +69,8 @@ __all__ = [
     "MemberEditView",
     "MemberListView",
     "MemberRemoveView",
+    "MfaReminderView",
+    "MfaRequiredView",
     "OrganizationCreateView",
     "OrganizationDashboardView",
     "OrganizationDeleteView",
@@ -75,6 +78,7 @@ __all__ = [
     "OrganizationSettingsView",
     "ResubmitView",
     "RolesView",
+    "SecurityPolicyView",
     "StaffOrganizationCreateView",
     "StructureView",
     "SuspendView",

@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
-from .. import permissions, selectors, services
+from .. import permissions, security, selectors, services
 from ..forms import ConfirmForm, MemberEditForm
 from ..mixins import OrgAccessMixin, client_ip, require_recent_password
 from ..models import Membership
@@ -13,6 +13,7 @@ from ..permissions import Action
 from .base import OrgServiceFormView
 
 MEMBERS_PAGE_SIZE = 50
+MFA_FILTERS = {"missing": "Without MFA", "enabled": "With MFA"}
 
 
 class MemberListView(OrgAccessMixin, ListView):
@@ -24,14 +25,27 @@ class MemberListView(OrgAccessMixin, ListView):
 
     def get_queryset(self):
         self.search = self.request.GET.get("q", "").strip()[:100]
-        return selectors.members_of(self.org, search=self.search)
+        # Who lacks MFA is for the owners, who set the security policy.
+        self.show_mfa = permissions.membership_allows(self.membership, Action.MANAGE_SECURITY)
+        mfa = self.request.GET.get("mfa", "")
+        self.mfa_filter = mfa if self.show_mfa and mfa in MFA_FILTERS else ""
+        return selectors.members_of(self.org, search=self.search, mfa=self.mfa_filter)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         for member in context["members"]:
             member.manageable = permissions.can_manage_member(self.membership, member)
             member.is_you = member.pk == self.membership.pk
-        context["search"] = self.search
+        if self.show_mfa:
+            selectors.mark_mfa(context["members"])
+        context.update(
+            search=self.search,
+            show_mfa=self.show_mfa,
+            mfa_filter=self.mfa_filter,
+            mfa_filters=MFA_FILTERS,
+            mfa_filter_label=MFA_FILTERS.get(self.mfa_filter, ""),
+            mfa_required=security.requires_mfa(self.org),
+        )
         return context
 
 
@@ -88,7 +102,7 @@ class MemberEditView(MemberObjectMixin, OrgServiceFormView):
         role = form.cleaned_data["role"]
         if Membership.Role.OWNER in (role, self.target.role) and role != self.target.role:
             # Making or unmaking an owner is a sensitive action (DESIGN.md).
-            require_recent_password(self.request)
+            require_recent_password(self.request, self.org)
         services.update_member(
             org=self.org,
             actor=self.request.user,
@@ -119,7 +133,7 @@ class MemberRemoveView(MemberObjectMixin, OrgServiceFormView):
     def perform(self, form):
         if self.target.role == Membership.Role.OWNER:
             # Removing an owner changes who owns the org: a sensitive action (DESIGN.md).
-            require_recent_password(self.request)
+            require_recent_password(self.request, self.org)
         services.remove_member(
             org=self.org,
             actor=self.request.user,

@@ -247,11 +247,11 @@ class OrganizationDeleteView(OrgServiceFormView):
 
     # After OrgAccessMixin's dispatch, so outsiders get 404 rather than a password prompt.
     def get(self, request, *args, **kwargs):
-        require_recent_password(request)
+        require_recent_password(request, self.org)
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        require_recent_password(request)
+        require_recent_password(request, self.org)
         return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):

@@ -10,6 +10,7 @@ change lists and change pages, and the HTML of every email the portal queued.
 from urllib.parse import urlsplit
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
@@ -272,6 +273,37 @@ def hostile_world(settings, live_server):
         created_by=owner, name="suspended", display_name=hostile("suspended-name")
     )
     services.suspend_organization(org=suspended, actor=staff, reason=hostile("suspend-reason"))
+    # Security policy: a member outside the allowed domains (listed on the Security tab),
+    # MFA reminders (their email), and an org requiring MFA the owner has not set up.
+    outside = UserFactory(
+        email="outside@elsewhere.test",
+        first_name=hostile("outside-first"),
+        last_name=hostile("outside-last"),
+    )
+    MembershipFactory(organization=org, user=outside, role=Membership.Role.MEMBER)
+    services.update_security_policy(
+        org=org,
+        actor=owner,
+        require_mfa=False,
+        allowed_email_domains=["example.com"],
+        session_lifetime_hours=None,
+        reauthentication_minutes=None,
+    )
+    services.send_mfa_reminders(org=org, actor=owner)
+    strict_owner = UserFactory(email="strict@example.com")
+    TOTP.activate(strict_owner, "JBSWY3DPEHPK3PXP")
+    strict = OrganizationFactory(
+        created_by=strict_owner, name="strict", display_name=hostile("strict-name")
+    )
+    services.update_security_policy(
+        org=strict,
+        actor=strict_owner,
+        require_mfa=True,
+        allowed_email_domains=[],
+        session_lifetime_hours=None,
+        reauthentication_minutes=None,
+    )
+    MembershipFactory(organization=strict, user=owner, role=Membership.Role.MEMBER)
     return {
         "staff": staff,
         "owner": owner,
@@ -343,6 +375,13 @@ def test_no_hostile_text_runs_on_any_page(browser, live_server, transactional_db
     for other in world["secondary_orgs"]:
         for name in ("dashboard", "settings", "members"):
             watcher.visit(page, reverse(f"organizations:{name}", args=[other.name]), "owner")
+    # An org requiring MFA sends the owner (no MFA) to set it up: its name on that page
+    # and on the banner leading back.
+    watcher.visit(page, reverse("organizations:dashboard", args=["strict"]), "owner mfa gate")
+    watcher.visit(page, reverse("organizations:list"), "owner mfa banner")
+    watcher.visit(
+        page, reverse("organizations:members", args=[world["org"].name]) + "?mfa=missing", "owner"
+    )
     # Messages and form errors that quote names: create a team and register a device.
     org = world["org"]
     page.goto(reverse("organizations:team_create", args=[org.name]))
@@ -408,7 +447,12 @@ def test_no_hostile_text_runs_on_any_page(browser, live_server, transactional_db
 
     # The HTML of every email queued meanwhile, as a mail client would show it.
     emails = list(OutboxEmail.objects.exclude(body_html="").order_by("pk"))
-    assert {email.template for email in emails} >= {"invitation", "org_request", "org_rejected"}
+    assert {email.template for email in emails} >= {
+        "invitation",
+        "org_request",
+        "org_rejected",
+        "mfa_reminder",
+    }
     for email in emails:
         url = f"{MAIL_HOST}/{email.pk}/"
         watcher.mail[url] = email.body_html

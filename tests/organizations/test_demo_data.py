@@ -90,3 +90,27 @@ def test_the_demo_has_one_account_with_an_authenticator_app_and_prints_how_to_si
     assert not Authenticator.objects.filter(user__email="owner@acme.test").exists()
     call_command("load_demo_data", stdout=io.StringIO())
     assert Authenticator.objects.filter(user__email="owner@globex.test").count() == 2
+
+
+def test_demo_globex_requires_mfa_and_sends_member_to_set_it_up(client):
+    """globex requires MFA; member@acme.test (no MFA) is sent to set it up there only,
+    owner@globex.test (TOTP) opens it, and the other logins need no second factor."""
+    from organizations.models import SecurityPolicy
+
+    call_command("load_demo_data", stdout=None)
+    call_command("load_demo_data", stdout=None)
+    globex = Organization.objects.get(name="globex")
+    assert SecurityPolicy.objects.get(organization=globex).require_mfa
+    assert (
+        AuditEvent.objects.filter(organization=globex, action="org.security_policy_change").count()
+        == 1
+    )
+
+    client.post("/accounts/login/", {"login": "member@acme.test", "password": "orgportal-demo"})
+    assert client.get("/o/globex/").url == "/orgs/mfa-required/"
+    assert client.get("/o/acme/").status_code == 200
+    client.post("/accounts/logout/")
+    signed_in = client.post(
+        "/accounts/login/", {"login": "owner@acme.test", "password": "orgportal-demo"}
+    )
+    assert signed_in.url == "/orgs/"

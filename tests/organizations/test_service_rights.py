@@ -25,6 +25,7 @@ from organizations.models import (
     Membership,
     Organization,
     OrganizationalUnit,
+    SecurityPolicy,
     Team,
     Workspace,
 )
@@ -43,6 +44,7 @@ NOT_ORG_CHANGING = {
     "check_seat_limits": "a read-only check (the admin form's validation)",
     "unit_descendant_ids": "reads the unit tree",
     "notify_platform_admins": "queues emails, changes no org",
+    "check_email_allowed": "a read-only check of the allowed domains, run under the caller's lock",
 }
 
 
@@ -314,6 +316,19 @@ TABLE = (
         OUTSIDERS,
         lambda w: {"org": w.org, "workspace": w.workspace, "membership": w.member_m},
     ),
+    # security policy
+    Row(
+        "update_security_policy",
+        ("admin", *OUTSIDERS, "approver"),
+        lambda w: {
+            "org": w.org,
+            "require_mfa": False,
+            "allowed_email_domains": ["example.com"],
+            "session_lifetime_hours": 8,
+            "reauthentication_minutes": 10,
+        },
+    ),
+    Row("send_mfa_reminders", ("admin", *OUTSIDERS, "approver"), lambda w: {"org": w.org}),
     # suspension
     Row(
         "suspend_organization",
@@ -357,6 +372,7 @@ SNAPSHOT_MODELS = (
     AuditEvent,
     Invitation,
     OutboxEmail,
+    SecurityPolicy,
 )
 
 

@@ -11,7 +11,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from organizations import services
-from organizations.models import Membership, Organization, OrganizationalUnit, Workspace
+from organizations.models import (
+    Membership,
+    Organization,
+    OrganizationalUnit,
+    SecurityPolicy,
+    Workspace,
+)
 
 DEMO_PASSWORD = "orgportal-demo"
 # owner@globex.test signs in with a second factor: this key in an authenticator app
@@ -162,6 +168,7 @@ class Command(BaseCommand):
         self._requests(users)
         self._suspensions(users)
         self._second_factors(users)
+        self._security_policies(users)
 
     def print_logins(self):
         self.stdout.write(
@@ -178,6 +185,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"                   then a code from an authenticator app with the key "
             f"{DEMO_TOTP_SECRET} (right now: {code}; a new one every 30 s)"
+        )
+        self.stdout.write(
+            "  MFA policy       globex requires two-factor authentication (its Security tab):"
+        )
+        self.stdout.write(
+            "                   member@acme.test is sent to set it up there; acme stays open"
         )
         self.stdout.write(
             f"  waiting request  founder@initrode.test / {DEMO_PASSWORD}  "
@@ -200,6 +213,21 @@ class Command(BaseCommand):
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, DEMO_TOTP_SECRET)
             RecoveryCodes.activate(user)
+
+    def _security_policies(self, users):
+        """globex requires MFA: its owner has it; member@acme.test (also in globex) has
+        not, and is sent to set it up when opening globex, while acme stays open."""
+        globex = Organization.objects.get(name="globex")
+        policy = SecurityPolicy.objects.filter(organization=globex).first()
+        if policy is None or not policy.require_mfa:
+            services.update_security_policy(
+                org=globex,
+                actor=users[DEMO_TOTP_USER],
+                require_mfa=True,
+                allowed_email_domains=policy.allowed_email_domains if policy else [],
+                session_lifetime_hours=policy.session_lifetime_hours if policy else None,
+                reauthentication_minutes=policy.reauthentication_minutes if policy else None,
+            )
 
     def _suspensions(self, users):
         """Suspend the demo's suspended orgs, once: lifted, they stay lifted on a reload."""
