@@ -12,6 +12,7 @@ from .approvals import (
     reject_organization,
     resubmit_organization,
 )
+from .billed_seats import SeatsInUse, ensure_limit_covers_usage, set_billed_seat_limits
 from .children import (
     change_allotment,
     change_customer_pool,
@@ -65,6 +66,7 @@ __all__ = [
     "DELETE_CONTENTS",
     "EDITABLE_FIELDS",
     "MOVE_UP",
+    "SeatsInUse",
     "add_member",
     "add_team_member",
     "add_workspace_member",
@@ -85,6 +87,7 @@ __all__ = [
     "delete_team",
     "delete_unit",
     "delete_workspace",
+    "ensure_limit_covers_usage",
     "leave_organization",
     "lift_suspension",
     "notify_platform_admins",
@@ -96,6 +99,7 @@ __all__ = [
     "remove_workspace_member",
     "rename_team",
     "resubmit_organization",
+    "set_billed_seat_limits",
     "set_reseller",
     "set_seat_limits",
     "suggest_org_name",
