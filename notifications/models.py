@@ -79,6 +79,7 @@ class EmailTemplate(models.Model):
         ORG_REJECTED = "org_rejected", "Organization rejected"
         ORG_SUSPENDED = "org_suspended", "Organization suspended"
         ORG_UNSUSPENDED = "org_unsuspended", "Organization suspension lifted"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
 
     key = models.CharField(max_length=50, choices=Key.choices, unique=True)
     subject = models.CharField(max_length=255)

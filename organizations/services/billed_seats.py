@@ -58,7 +58,6 @@ def set_billed_seat_limits(
             setattr(org, field, new_limit)
     if changed:
         org.save(update_fields=[*changed, "updated_at"])
-    if changed or detail:
         record_event(
             org=org,
             actor=actor,
