@@ -119,9 +119,9 @@ def add_card(org, owner, payment_method: str = "pm_card_visa"):
     return services.save_card(org=org, actor=owner, setup_intent_id=setup["id"])
 
 
-def signed(payload: dict, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None):
-    """(body, Stripe-Signature header) as the provider sends them."""
-    body = json.dumps(payload)
+def signed(payload, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None):
+    """(body, Stripe-Signature header) as the provider sends them; `payload` a dict or text."""
+    body = payload if isinstance(payload, str) else json.dumps(payload)
     timestamp = int(time.time()) if timestamp is None else timestamp
     signature = WebhookSignature._compute_signature(f"{timestamp}.{body}", secret)
     return body, f"t={timestamp},v1={signature}"
