@@ -90,7 +90,6 @@ class BillingOverviewView(BillingAccessMixin, TemplateView):
             paginator=paginator,
             is_paginated=page_obj.has_other_pages(),
             seats_form=seats_form,
-            remove_card_blocked=services.amount_due_reason(account) if account else None,
             **kwargs,
         )
 
