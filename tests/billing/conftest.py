@@ -93,8 +93,9 @@ def stripe_off(settings):
 @pytest.fixture
 def plans(db):
     """The plans the migration ships: Free, Team, Enterprise (again after a flush)."""
-    from django.apps import apps as django_apps
     from importlib import import_module
+
+    from django.apps import apps as django_apps
 
     import_module("billing.migrations.0002_default_plans").add_plans(django_apps, None)
     return {plan.code: plan for plan in Plan.objects.all()}
