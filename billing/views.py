@@ -102,11 +102,15 @@ class BillingChangeView(BillingAccessMixin, FormView):
     # After OrgAccessMixin's dispatch, so outsiders get 404 rather than a password prompt.
     def get(self, request, *args, **kwargs):
         require_recent_password(request)
-        return super().get(request, *args, **kwargs)
+        return self.not_applicable() or super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         require_recent_password(request)
-        return super().post(request, *args, **kwargs)
+        return self.not_applicable() or super().post(request, *args, **kwargs)
+
+    def not_applicable(self):
+        """A redirect with a message when this page makes no sense now (no plan, no card)."""
+        return None
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**self.billing_context(), **kwargs)
@@ -160,11 +164,15 @@ class SeatsView(BillingChangeView):
     form_class = SeatsForm
     error_field = "user_seats"
 
-    def get_form_kwargs(self):
+    def not_applicable(self):
         account = self.load_account()
         if account is None or account.plan is None:
-            raise Http404("Choose a plan first.")
-        return {**super().get_form_kwargs(), "plan": account.plan}
+            messages.info(self.request, "Choose a plan first; then buy seats on it.")
+            return redirect("billing:plan", org_name=self.org.name)
+        return None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "plan": self.account.plan}
 
     def get_initial(self):
         return {"user_seats": self.org.user_seat_limit}
@@ -265,11 +273,15 @@ class CardRemoveView(BillingChangeView):
     template_name = "billing/card_remove.html"
     form_class = forms.Form
 
-    def get_context_data(self, **kwargs):
+    def not_applicable(self):
         account = self.load_account()
         if account is None or not account.has_card:
-            raise Http404("There is no card on file.")
-        return super().get_context_data(blocked=services.amount_due_reason(account), **kwargs)
+            messages.info(self.request, "There is no card on file.")
+            return redirect("billing:overview", org_name=self.org.name)
+        return None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(blocked=services.amount_due_reason(self.account), **kwargs)
 
     def perform(self, form):
         services.remove_card(

@@ -215,3 +215,12 @@ def test_seats_form_buys_seats(org, owner, plans, stripe_on):
     assert "Bought 5 more user seats" in response.content.decode()
     assert Organization.objects.get(pk=org.pk).user_seat_limit == 15
     assert Membership.objects.filter(organization=org).count() == 1
+
+
+def test_seats_without_a_plan_and_removing_no_card_lead_back_with_a_message(org, owner, stripe_off):
+    client = signed_in(owner)
+    response = client.get(url("seats", org))
+    assert response.status_code == 302 and response.url == url("plan", org)
+    response = client.post(url("card_remove", org), follow=True)
+    assert response.redirect_chain == [(url("overview", org), 302)], response.redirect_chain
+    assert "There is no card on file." in response.content.decode()
