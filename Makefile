@@ -55,6 +55,8 @@ demo: migrate
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_billing
 	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only
 
+# localstripe must run while the demo data is loaded and while the portal serves, so the
+# demo's steps are in this one shell (no sub-make: `make -n run` must only print).
 run: migrate
 	@mkdir -p var
 	@if [ -n "$(LOCALSTRIPE)" ]; then \
@@ -63,7 +65,10 @@ run: migrate
 	  for i in $$(seq 50); do $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', $(STRIPE_PORT)), 1)" 2>/dev/null && break; sleep 0.2; done; \
 	  echo "Billing: localstripe (a fake Stripe) runs on $$STRIPE_API_BASE; its log is var/localstripe.log"; \
 	fi; \
-	$(MAKE) --no-print-directory demo && \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data && \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_invitations && \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_billing && \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install
