@@ -309,3 +309,5 @@ STRIPE_JS_URL = env.str(
 )
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 BILLING_INVOICES_PAGE_SIZE = 20
+# The stripe library logs every request at INFO; its warnings and errors are enough.
+LOGGING["loggers"]["stripe"] = {"level": env.str("STRIPE_LOG_LEVEL", default="WARNING")}

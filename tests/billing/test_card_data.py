@@ -54,6 +54,7 @@ def test_scan_finds_what_it_looks_for():
 
 def test_no_table_and_no_log_line_holds_the_card(stripe_on, org, owner, plans, caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="stripe")  # every request the library makes
     services.update_billing_details(org=org, actor=owner, **DETAILS)
     client = Client()
     client.force_login(owner)

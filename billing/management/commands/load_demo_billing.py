@@ -77,7 +77,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"Billing demo for {name} skipped: {exc}")
         self.stdout.write(
             "Billing: owner@acme.test opens /o/acme/billing/ (Team plan, Visa •••• 4242, an "
-            "invoice); a card to enter: 4242 4242 4242 4242, any future expiry, any CVC."
+            "invoice); a card to enter: 4242424242424242, any future expiry (MM, YY), any "
+            "3-digit CVC."
         )
 
     def _bill(self, org, owner, plan, seats, card, details):
