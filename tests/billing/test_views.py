@@ -224,3 +224,13 @@ def test_seats_without_a_plan_and_removing_no_card_lead_back_with_a_message(org,
     response = client.post(url("card_remove", org), follow=True)
     assert response.redirect_chain == [(url("overview", org), 302)], response.redirect_chain
     assert "There is no card on file." in response.content.decode()
+
+
+def test_staff_set_the_grace_period_and_edit_plans_in_the_admin(client, plans):
+    from ..factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    governance = client.get(reverse("admin:organizations_governancesettings_change"))
+    assert b"billing_grace_period_days" in governance.content
+    plan = client.get(reverse("admin:billing_plan_change", args=[plans["team"].pk]))
+    assert b"max_user_seats" in plan.content and b"allows_child_organizations" in plan.content
