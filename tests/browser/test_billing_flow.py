@@ -8,7 +8,12 @@ import pytest
 from billing import services
 from billing.models import BillingAccount
 
-from ..billing.conftest import DETAILS, localstripe_url, stripe_on  # noqa: F401 (fixtures)
+from ..billing.conftest import (  # noqa: F401 (fixtures)
+    DETAILS,
+    localstripe_url,
+    plans,
+    stripe_on,
+)
 from ..billing.scan import card_data_found
 from ..factories import PASSWORD, OrganizationFactory, UserFactory
 
@@ -25,7 +30,7 @@ def sign_in(page, user):
     expect(page).to_have_url(re.compile(r"/orgs/$"))
 
 
-def test_owner_adds_a_card_buys_seats_and_the_seat_bar_grows(page, stripe_on):  # noqa: F811
+def test_owner_adds_a_card_buys_seats_and_the_seat_bar_grows(page, stripe_on, plans):  # noqa: F811
     owner = UserFactory(email="olivia@example.com")
     org = OrganizationFactory(created_by=owner, name="acme", display_name="Acme Corporation")
     services.update_billing_details(org=org, actor=owner, **DETAILS)
