@@ -102,8 +102,9 @@ def _account_for(obj: dict) -> BillingAccount | None:
         return None
     # Lock the org first, as every billing service does, then the account.
     Organization.objects.select_for_update().get(pk=account.organization_id)
+    # Only the account's row: the plan is a nullable join, which cannot be locked.
     return (
-        BillingAccount.objects.select_for_update()
+        BillingAccount.objects.select_for_update(of=("self",))
         .select_related("organization", "plan")
         .get(pk=account.pk)
     )
