@@ -13,4 +13,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls")),
     path("", include("invitations.urls")),
+    # Management API (issue 12): /oauth/token and /api/v2/
+    path("", include("api.urls")),
 ]

@@ -40,6 +40,9 @@ class Invitation(models.Model):
         on_delete=models.SET_NULL,
         related_name="sent_invitations",
     )
+    # Who invited, as the invitation names them when no user did (an API client
+    # passes Auth0's `inviter.name`).
+    inviter_name = models.CharField(max_length=255, blank=True)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )

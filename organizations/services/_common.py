@@ -6,6 +6,7 @@ changed by a concurrent request is seen.
 """
 
 from .. import permissions, seats
+from ..actors import is_machine
 from ..errors import NotAllowed, OrganizationError
 from ..models import Membership, Organization
 from ..selectors import access_to
@@ -45,6 +46,9 @@ def lock_and_authorize(
 
 
 def _signed_in(actor) -> bool:
+    """A signed-in, active user, or a machine (whose reach `access_to` decides)."""
+    if is_machine(actor):
+        return True
     return actor is not None and actor.is_authenticated and actor.is_active
 
 
