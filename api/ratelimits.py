@@ -37,9 +37,9 @@ class RateLimit:
         }
 
 
-def hit(key: str, *, now: float | None = None) -> RateLimit:
+def hit(key: str, *, limit: int | None = None, now: float | None = None) -> RateLimit:
     """Count one request for `key` in the current window and say what is left."""
-    limit = settings.API_RATE_LIMIT
+    limit = settings.API_RATE_LIMIT if limit is None else limit
     window = settings.API_RATE_LIMIT_WINDOW_SECONDS
     now = time.time() if now is None else now
     start = int(now // window) * window

@@ -305,6 +305,8 @@ IDP_OIDC_AUTH_METHODS = ["client_secret_post", "client_secret_basic"]
 # Requests per client (per IP before a token is valid) in each window; kept in the cache.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
 API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", default=60)
+# Token requests per IP address in each window (guessing secrets is limited too).
+API_TOKEN_RATE_LIMIT = env.int("API_TOKEN_RATE_LIMIT", default=60)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ClientTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],

@@ -368,11 +368,6 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.action} on {self.org_name} by {self.actor_name}"
 
-    @property
-    def actor_name(self) -> str:
-        """The actor as people read it: a user's email, a machine's label, or "system"."""
-        return self.actor_email or self.actor_label or "system"
-
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyViolation("Audit events are append-only: a saved one cannot change.")
@@ -380,6 +375,11 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyViolation("Audit events are append-only: they cannot be deleted.")
+
+    @property
+    def actor_name(self) -> str:
+        """The actor as people read it: a user's email, a machine's label, or "system"."""
+        return self.actor_email or self.actor_label or "system"
 
     @property
     def detail_json(self) -> str:

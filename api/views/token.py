@@ -9,6 +9,7 @@ and ignored: every token is for this API.
 import json
 
 from allauth.idp.oidc.views import token as allauth_token
+from django.conf import settings
 from django.http import JsonResponse, QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
@@ -25,7 +26,9 @@ FORM_FIELDS = ("grant_type", "client_id", "client_secret", "scope")
 @csrf_exempt
 @require_POST
 def token(request):
-    rate = ratelimits.hit(f"token:{client_ip(request) or 'unknown'}")
+    rate = ratelimits.hit(
+        f"token:{client_ip(request) or 'unknown'}", limit=settings.API_TOKEN_RATE_LIMIT
+    )
     if rate.exceeded:
         response = JsonResponse(body(429, TOO_MANY_REQUESTS, "too_many_requests"), status=429)
     elif request.content_type == "application/json":

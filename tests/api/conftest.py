@@ -79,7 +79,7 @@ def platform_api(api, make_platform_client):
 
 @pytest.fixture
 def tree(org, owner):
-    """acme ‹ group ‹ subgroup, and a foreign org; acme is a reseller with room."""
+    """acme > group > subgroup, and a foreign org; acme is a reseller with room."""
     Organization.objects.filter(pk=org.pk).update(user_seat_limit=50, is_reseller=True)
     org.refresh_from_db()
     group = OrganizationFactory(
