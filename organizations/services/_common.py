@@ -35,6 +35,8 @@ def lock_and_authorize(
     org = seats.lock_pool(org)
     deciding = org if decided_in is None or decided_in.pk == org.pk else decided_in
     membership = access_to(deciding, actor) if _signed_in(actor) else None
+    if membership is None and is_machine(actor):
+        raise NotAllowed("This API client does not reach this organization.", code="not_member")
     if (
         membership is not None
         and permissions.suspension_blocks(org, action)
