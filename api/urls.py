@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from . import portal
 from .views import children, invitations, members, organizations
 from .views.base import NotFoundView
 from .views.token import token
@@ -10,6 +11,19 @@ app_name = "api"
 ORG = "api/v2/organizations/<str:org_id>"
 
 urlpatterns = [
+    # The org's "API clients" page in the portal
+    path("o/<slug:org_name>/api-clients/", portal.ApiClientListView.as_view(), name="clients"),
+    path(
+        "o/<slug:org_name>/api-clients/<str:client_id>/rotate/",
+        portal.ApiClientRotateView.as_view(),
+        name="client_rotate",
+    ),
+    path(
+        "o/<slug:org_name>/api-clients/<str:client_id>/revoke/",
+        portal.ApiClientRevokeView.as_view(),
+        name="client_revoke",
+    ),
+    # The Management API
     path("oauth/token", token, name="token"),
     path("api/v2/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
