@@ -42,6 +42,14 @@ class ManagementView(APIView):
                 response[name] = value
         return response
 
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # An org out of reach is 404 whatever the method: a 405 would confirm it exists.
+        if "org_id" in kwargs:
+            self.get_org(kwargs["org_id"])
+        elif "name" in kwargs:
+            self.reachable(Organization.objects.filter(name=kwargs["name"]).first())
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
     @property
     def actor(self):
         return self.request.user
