@@ -41,12 +41,15 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _new_client(*, name: str, scopes: list[str], secret: str | None) -> tuple[Client, str]:
+def _new_client(
+    *, name: str, scopes: list[str], secret: str | None, client_id: str | None = None
+) -> tuple[Client, str]:
     scopes = clean_scopes(scopes)
     if not scopes:
         raise OrganizationError("Grant at least one scope.", code="scopes_required")
     secret = secret or generate_secret()
     client = Client(
+        **({"id": client_id} if client_id else {}),
         name=name,
         type=Client.Type.CONFIDENTIAL,
         response_types="",
@@ -63,11 +66,24 @@ def _new_client(*, name: str, scopes: list[str], secret: str | None) -> tuple[Cl
 
 @transaction.atomic
 def create_org_client(
-    *, org: Organization, actor, name: str, scopes: list[str], ip_address: str | None = None
+    *,
+    org: Organization,
+    actor,
+    name: str,
+    scopes: list[str],
+    ip_address: str | None = None,
+    client_id: str | None = None,
+    secret: str | None = None,
 ) -> tuple[ApiClient, str]:
-    """An owner or admin makes a client acting on `org` and its children; returns the secret."""
+    """An owner or admin makes a client acting on `org` and its children; returns the secret.
+
+    `client_id` and `secret` are for the demo data, whose printed values must be known;
+    otherwise both are random.
+    """
     org, _ = lock_and_authorize(org, actor, permissions.Action.MANAGE_API_CLIENTS)
-    client, secret = _new_client(name=_clean_name(name), scopes=scopes, secret=None)
+    client, secret = _new_client(
+        name=_clean_name(name), scopes=scopes, secret=secret, client_id=client_id
+    )
     api_client = ApiClient.objects.create(
         client=client, kind=ApiClient.Kind.ORGANIZATION, organization=org, created_by=actor
     )
@@ -84,7 +100,12 @@ def create_org_client(
 
 @transaction.atomic
 def create_platform_client(
-    *, actor, name: str, scopes: list[str], secret: str | None = None
+    *,
+    actor,
+    name: str,
+    scopes: list[str],
+    secret: str | None = None,
+    client_id: str | None = None,
 ) -> tuple[ApiClient, str]:
     """Staff make a client acting on every org; returns the secret (given, or a new one)."""
     if not (
@@ -95,7 +116,9 @@ def create_platform_client(
         and actor.has_perm(PLATFORM_PERMISSION)
     ):
         raise NotAllowed("Only platform staff create platform API clients.", code="not_staff")
-    client, secret = _new_client(name=_clean_name(name), scopes=scopes, secret=secret)
+    client, secret = _new_client(
+        name=_clean_name(name), scopes=scopes, secret=secret, client_id=client_id
+    )
     api_client = ApiClient.objects.create(
         client=client, kind=ApiClient.Kind.PLATFORM, created_by=actor
     )
