@@ -41,7 +41,7 @@ demo: migrate
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_invitations
 	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only
 	@# Management API (issue 12): the demo's API clients and their credentials
-	@$(BIN)/python manage.py load_demo_api_clients
+	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_api_clients
 
 run: demo
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.models import Token
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from organizations.actors import MachineActor
@@ -87,3 +88,17 @@ class ClientTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+class ClientTokenScheme(OpenApiAuthenticationExtension):
+    """The schema's security scheme: a bearer token from `POST /oauth/token`."""
+
+    target_class = ClientTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An access token from `POST /oauth/token` (client credentials).",
+        }

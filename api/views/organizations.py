@@ -50,6 +50,7 @@ def page_of(serializer_class, page_serializer, name: str):
         component_name=name,
         serializers=[serializer_class(many=True), page_serializer],
         resource_type_field_name=None,
+        many=False,
     )
 
 

@@ -27,6 +27,8 @@ EXPECTED_MATRIX = {
     Action.VIEW_DEVICES: (True, True, True, True),
     Action.MANAGE_DEVICES: (True, True, True, False),
     Action.INVITE: (True, True, True, False),
+    # Management API (issue 12): the org's API clients
+    Action.MANAGE_API_CLIENTS: (True, True, True, False),
 }
 
 # acting column → may change/remove a holder of: initial owner, owner, admin, member
