@@ -12,9 +12,10 @@ from ..serializers import (
     ChildPageSerializer,
     ChildSerializer,
     SeatsSerializer,
+    child_body,
 )
 from .base import ManagementView
-from .organizations import ERRORS, PAGING_PARAMETERS, page_of, validated
+from .organizations import ERRORS, LIST_FIELDS, PAGING_PARAMETERS, page_of, validated
 
 
 class ChildListView(ManagementView):
@@ -28,14 +29,16 @@ class ChildListView(ManagementView):
     def get(self, request, org_id):
         org = self.get_org(org_id)
         paging = pagination.parse(request.query_params)
-        children = Organization.objects.filter(parent=org).select_related("parent")
+        children = Organization.objects.filter(parent=org).only(
+            *LIST_FIELDS, "kind", "status", "user_seat_limit", "device_seat_limit"
+        )
         return Response(
             pagination.paginate(
                 children,
                 paging,
                 key="organizations",
                 order_field="name",
-                serialize=lambda child: ChildSerializer(child).data,
+                serialize=lambda child: child_body(child, org),
             )
         )
 
@@ -58,8 +61,7 @@ class ChildListView(ManagementView):
             device_seats=data["device_seats"],
             ip_address=self.ip_address,
         )
-        child = Organization.objects.select_related("parent").get(pk=child.pk)
-        return Response(ChildSerializer(child).data, status=201)
+        return Response(child_body(child, org), status=201)
 
 
 class SeatsView(ManagementView):

@@ -16,6 +16,7 @@ from ..serializers import (
     InvitationCreateSerializer,
     InvitationPageSerializer,
     InvitationSerializer,
+    invitation_body,
 )
 from .base import ManagementView
 from .members import _role_of
@@ -31,7 +32,7 @@ def _invitation_pk(value: str) -> int | None:
 def _open(org):
     return Invitation.objects.filter(
         organization=org, status=Invitation.Status.PENDING
-    ).select_related("organization", "invited_by")
+    ).select_related("invited_by")
 
 
 class InvitationListView(ManagementView):
@@ -54,7 +55,7 @@ class InvitationListView(ManagementView):
                 paging,
                 key="invitations",
                 order_field="pk",
-                serialize=lambda i: InvitationSerializer(i).data,
+                serialize=lambda invitation: invitation_body(invitation, org),
                 convert=pagination.checkpoint_int,
             )
         )
@@ -80,7 +81,9 @@ class InvitationListView(ManagementView):
             lifetime=timedelta(seconds=ttl) if ttl else None,
             ip_address=self.ip_address,
         )
-        return Response(CreatedInvitationSerializer(invitation).data, status=201)
+        return Response(
+            {**invitation_body(invitation, org), "invitation_url": invitation.link}, status=201
+        )
 
 
 class InvitationDetailView(ManagementView):
@@ -99,7 +102,8 @@ class InvitationDetailView(ManagementView):
         responses={200: InvitationSerializer, **ERRORS},
     )
     def get(self, request, org_id, invitation_id):
-        return Response(InvitationSerializer(self.get_invitation(org_id, invitation_id)).data)
+        invitation = self.get_invitation(org_id, invitation_id)
+        return Response(invitation_body(invitation, invitation.organization))
 
     @extend_schema(operation_id="organization_invitations_delete", responses={204: None, **ERRORS})
     def delete(self, request, org_id, invitation_id):

@@ -18,6 +18,7 @@ from ..serializers import (
     MemberSerializer,
     RolesBodySerializer,
     RoleSerializer,
+    member_body,
     role_body,
 )
 from .base import ManagementView
@@ -77,8 +78,10 @@ class MemberListView(ManagementView):
     def get(self, request, org_id):
         org = self.get_org(org_id)
         paging = pagination.parse(request.query_params)
-        memberships = Membership.objects.filter(organization=org).select_related(
-            "user", "organization"
+        memberships = (
+            Membership.objects.filter(organization=org)
+            .select_related("user")
+            .only("role", "user_id", "user__email", "user__first_name", "user__last_name")
         )
         return Response(
             pagination.paginate(
@@ -86,7 +89,7 @@ class MemberListView(ManagementView):
                 paging,
                 key="members",
                 order_field="user_id",
-                serialize=lambda m: MemberSerializer(m).data,
+                serialize=member_body,
                 convert=pagination.checkpoint_int,
             )
         )
