@@ -215,3 +215,9 @@ def test_unknown_api_path_is_auth0_404(platform_api):
     assert response.status_code == 404
     assert as_json(response)["errorCode"] == "not_found"
     assert "X-RateLimit-Remaining" in response
+
+
+def test_a_nul_byte_in_the_query_is_auth0s_400(platform_api):
+    response = platform_api.get(ORGS, {"from": "a\x00b"})
+    assert response.status_code == 400
+    assert as_json(response)["errorCode"] == "invalid_query_string"
