@@ -116,7 +116,7 @@ class SignInEvent(models.Model):
 
     @property
     def method_label(self) -> str:
-        """"Password, then authenticator app", "Passkey", ..."""
+        """The way in, e.g. "Password, then authenticator app" or "Passkey"."""
         label = self.get_method_display()
         if self.second_factor:
             return f"{label}, then {self.get_second_factor_display().lower()}"

@@ -28,7 +28,7 @@ _SYSTEMS = [
 
 
 def describe_user_agent(user_agent: str) -> str:
-    """"Firefox on Windows", "Safari on iOS", or "Unknown device"."""
+    """E.g. "Firefox on Windows", "Safari on iOS", or "Unknown device"."""
     browser = next((name for pattern, name in _BROWSERS if pattern.search(user_agent)), None)
     system = next((name for pattern, name in _SYSTEMS if pattern.search(user_agent)), None)
     if browser and system:

@@ -16,7 +16,7 @@ SIGN_IN_PAGE_PARAMETER = "sign_ins"
 
 @register.filter
 def device(user_agent: str) -> str:
-    """"Firefox on Windows" for a user agent string."""
+    """A user agent as "Firefox on Windows"."""
     return describe_user_agent(user_agent or "")
 
 
