@@ -71,8 +71,10 @@ def record(request, user, *, succeeded: bool, method: str, second_factor: str = 
     )
 
 
-def record_success(request, user) -> SignInEvent:
+def record_success(request, user) -> SignInEvent | None:
     """A completed sign-in, with the way it was made."""
+    if client_ip(request) is None:
+        return None  # a request made up in code (Client.force_login), not a sign-in
     method, second = _methods(request, user)
     return record(request, user, succeeded=True, method=method, second_factor=second)
 

@@ -6,6 +6,7 @@ org's objects.
 """
 
 import pytest
+from allauth.usersessions.models import UserSession
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -102,6 +103,8 @@ def foreign_kwargs(foreign):
         "organizations:suspend": request,
         "organizations:lift_suspension": request,
         "organizations:approval_reject": request,
+        # Account security: another account's signed-in session.
+        "accounts:session_end": {"session_id": foreign["session"].pk if foreign["session"] else 0},
     }
 
 
@@ -117,6 +120,7 @@ NO_FOREIGN = dict.fromkeys(
         "device",
         "invitation",
         "request",
+        "session",
     )
 )
 
@@ -163,6 +167,9 @@ def make_foreign():
         "child": child,
         "device": device,
         "request": OrganizationFactory(pending=True),
+        "session": UserSession.objects.create(
+            user=stranger, session_key="foreign-session-key", ip="203.0.113.9"
+        ),
     }
 
 
