@@ -179,7 +179,9 @@ def test_a_password_reset_signs_out_every_session(client, django_capture_on_comm
     sign_in(laptop, user)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("account_reset_password"), {"email": user.email})
-    link = re.search(r"https?://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body)
+    link = re.search(
+        r"https?://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body
+    )
     form_url = client.get(link.group(1)).url  # the key moves into the session
     new_password = "a-brand-new-passphrase-42"
     with django_capture_on_commit_callbacks(execute=True):

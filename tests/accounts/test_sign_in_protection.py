@@ -224,7 +224,9 @@ def test_wrong_passwords_from_one_ip_are_limited_across_addresses(settings):
     assert attempt(browser(ip="203.0.113.67"), "another@example.com").status_code == 200
 
 
-def test_password_reset_requests_are_limited_per_address(client, django_capture_on_commit_callbacks):
+def test_password_reset_requests_are_limited_per_address(
+    client, django_capture_on_commit_callbacks
+):
     UserFactory(email="ada@example.com")
     url = reverse("account_reset_password")
     with django_capture_on_commit_callbacks(execute=True):
