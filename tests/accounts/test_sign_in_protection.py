@@ -323,3 +323,33 @@ def test_a_known_and_an_unknown_address_both_run_the_password_hasher(settings):
         runs[label] = CountingHasher.runs
     assert runs["known"] >= 1
     assert runs == dict.fromkeys(runs, runs["known"]), runs
+
+
+# --- Demo data ------------------------------------------------------------------------
+
+
+def test_the_demo_owners_have_a_sign_in_history_once(client):
+    import io
+
+    out = io.StringIO()
+    call_command("load_demo_data", stdout=out)
+    assert "/accounts/profile/security/" in out.getvalue()
+    counts = {
+        email: SignInEvent.objects.filter(user__email=email).count()
+        for email in ("owner@acme.test", "owner@globex.test", "admin@acme.test")
+    }
+    assert counts["owner@acme.test"] == counts["owner@globex.test"] == 5
+    assert counts["admin@acme.test"] == 0
+    assert SignInEvent.objects.filter(
+        user__email="owner@globex.test", second_factor="totp"
+    ).exists()
+    call_command("load_demo_data", stdout=io.StringIO())
+    assert SignInEvent.objects.filter(user__email="owner@acme.test").count() == 5
+    client.post(
+        reverse("account_login"),
+        {"login": "owner@acme.test", "password": "orgportal-demo"},
+        REMOTE_ADDR="127.0.0.1",
+    )
+    text = client.get(reverse("accounts:security")).content.decode()
+    assert text.count('data-testid="sign-in-row"') == 6
+    assert "python-requests/2.32.3" in text and "Failed" in text
