@@ -260,3 +260,22 @@ def test_a_session_from_before_recording_is_recorded_on_its_next_visit(client, s
     with time_machine.travel(timezone.now() + timedelta(minutes=10)):
         client.get(reverse("accounts:profile"), REMOTE_ADDR="203.0.113.77")
     assert UserSession.objects.get(user=user).ip == "203.0.113.77"
+
+
+def test_the_security_and_sessions_pages_cost_the_same_with_many_rows(
+    django_assert_max_num_queries,
+):
+    from accounts.models import SignInEvent
+
+    user = UserFactory()
+    clients = [browser(FIREFOX, f"203.0.113.{n}") for n in range(1, 4)]
+    for c in clients:
+        sign_in(c, user)
+    SignInEvent.objects.bulk_create(
+        SignInEvent(user=user, succeeded=bool(n % 2), ip="198.51.100.1") for n in range(60)
+    )
+    mine = clients[-1]
+    with django_assert_max_num_queries(8):
+        assert mine.get(reverse("accounts:security")).status_code == 200
+    with django_assert_max_num_queries(5):
+        assert mine.get(reverse("accounts:sessions")).status_code == 200
