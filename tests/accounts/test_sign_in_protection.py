@@ -353,3 +353,15 @@ def test_the_demo_owners_have_a_sign_in_history_once(client):
     text = client.get(reverse("accounts:security")).content.decode()
     assert text.count('data-testid="sign-in-row"') == 6
     assert "python-requests/2.32.3" in text and "Failed" in text
+
+
+def test_staff_read_the_history_in_the_admin_and_cannot_change_it(client):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    user = UserFactory(email="ada@example.com")
+    event = SignInEvent.objects.create(user=user, succeeded=False, ip="192.0.2.5")
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:accounts_signinevent_changelist"), {"q": "ada@"})
+    assert listing.status_code == 200 and "192.0.2.5" in listing.content.decode()
+    assert client.get(reverse("admin:accounts_signinevent_add")).status_code == 403
+    page = client.get(reverse("admin:accounts_signinevent_change", args=[event.pk]))
+    assert page.status_code == 200 and 'name="ip"' not in page.content.decode()
