@@ -247,6 +247,22 @@ def test_sign_ups_are_limited_per_ip(settings):
     assert client.post(reverse("account_signup"), data).status_code == 429
 
 
+def test_the_confirmation_email_is_sent_at_most_once_in_3_minutes(
+    django_capture_on_commit_callbacks,
+):
+    user = UserFactory(email="pending@example.com", verified=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            attempt(browser(), user.email, PASSWORD)
+    assert len(mail.outbox) == 1
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=4)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        attempt(browser(), user.email, PASSWORD)
+    assert len(mail.outbox) == 2
+
+
 # --- Known and unknown addresses look alike ---------------------------------------------
 
 
