@@ -9,6 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
+from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
 from django.contrib.messages import constants as message_constants
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
@@ -287,3 +291,60 @@ LOGGING = {
 ORGPORTAL_PAGE_SIZE = 25
 # Run by the periodic sweep after the outbox is re-queued; each returns a count.
 ORGPORTAL_SWEEP_HOOKS = ["invitations.services.expire_invitations"]
+
+# --- Content-Security-Policy, Permissions-Policy (django-csp) --------------------------
+# Scripts come only from the portal's own static files (no inline script, no eval);
+# a template that truly needs an inline <style> or <script> gets `nonce="{{ CSP_NONCE }}"`,
+# and the nonce is sent only on the pages that use it.
+# Features that load a third party add its origins through these lists (comma-separated
+# in the environment; a settings block may extend them, they are read on every response):
+CSP_EXTRA_SCRIPT_SRC = env.list("CSP_EXTRA_SCRIPT_SRC", default=[])
+CSP_EXTRA_FRAME_SRC = env.list("CSP_EXTRA_FRAME_SRC", default=[])
+CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
+CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
+# Chromium applies form-action to the redirects after a form post too: a sign-in that
+# hands over to an identity provider, or a checkout on the payment provider's site.
+CSP_EXTRA_FORM_ACTION = env.list("CSP_EXTRA_FORM_ACTION", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        # style="" attributes (seat bars, tree indents, e-mail previews) run no script.
+        "style-src-attr": [CSP_UNSAFE_INLINE],
+        # Organization logos are any https URL; Bootstrap draws its icons as data: URLs.
+        "img-src": [CSP_SELF, "data:", "https:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "frame-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+        # Only where the site is served over https; the demo runs on plain http.
+        "upgrade-insecure-requests": SECURE_SSL_REDIRECT,
+    },
+}
+# What no page of the portal uses is off for it and every frame in it; WebAuthn
+# (security keys, passkeys) only for the portal's own pages.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "config.security_headers.PortalCSPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.security_headers.PortalCSPMiddleware") + 1,
+    "config.security_headers.PermissionsPolicyMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")
