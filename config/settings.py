@@ -210,10 +210,21 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Orgportal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 
-# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and recovery
-# codes; turning it off asks for the password again.
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP), security keys
+# and passkeys (WebAuthn), and recovery codes; turning it off asks for the password again.
 MFA_ADAPTER = "accounts.mfa.EncryptingMFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# "Sign in with a passkey" on the sign-in page. Signing up with a passkey is left off: it
+# needs e-mail verification by code, and sign-up goes through the invitation and
+# account-type form. WebAuthn's relying party is the request's host name: it works on
+# https and on http://localhost (a secure context), never on a bare IP address.
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Recovery codes are shown once, right after they are made (and downloadable for ten
+# minutes then); after that only new codes can be had. Removing the authenticator app
+# asks for the password and a code.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+MFA_FORMS = {"deactivate_totp": "accounts.forms.DeactivateTOTPForm"}
+MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
 MFA_TOTP_ISSUER = "Orgportal"
 MFA_REAUTHENTICATION_REQUIRED = True
 # Active sessions (allauth.usersessions): device, IP and sign-in time; end any of them.

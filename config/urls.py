@@ -10,6 +10,8 @@ urlpatterns = [
     path("", org_views.HomeView.as_view(), name="home"),
     path("admin/", admin.site.urls),
     path("accounts/profile/", include("accounts.urls")),
+    # Two-factor pages the portal replaces; before allauth's, at the same addresses.
+    path("accounts/2fa/", include("accounts.mfa_urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls")),
     path("", include("invitations.urls")),

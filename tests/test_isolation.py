@@ -6,6 +6,7 @@ org's objects.
 """
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -102,6 +103,8 @@ def foreign_kwargs(foreign):
         "organizations:suspend": request,
         "organizations:lift_suspension": request,
         "organizations:approval_reject": request,
+        # Two-factor: another account's security key is not found.
+        "mfa_remove_webauthn": {"pk": foreign["key"].pk if foreign.get("key") else 0},
     }
 
 
@@ -163,6 +166,9 @@ def make_foreign():
         "child": child,
         "device": device,
         "request": OrganizationFactory(pending=True),
+        "key": Authenticator.objects.create(
+            user=stranger, type=Authenticator.Type.WEBAUTHN, data={"name": "Foreign key"}
+        ),
     }
 
 
