@@ -65,6 +65,12 @@ class PasswordAndCodeForm(BaseAuthenticateForm):
             raise forms.ValidationError("That is not your password.", code="incorrect_password")
         return password
 
+    def clean_code(self):
+        # A wrong password is reported alone: the code is neither tried nor used up.
+        if "password" not in self.cleaned_data:
+            return self.cleaned_data.get("code", "")
+        return super().clean_code()
+
 
 class DeactivateTOTPForm(PasswordAndCodeForm):
     """allauth's form for removing the authenticator app (MFA_FORMS), with the password

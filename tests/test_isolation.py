@@ -167,7 +167,7 @@ def make_foreign():
         "device": device,
         "request": OrganizationFactory(pending=True),
         "key": Authenticator.objects.create(
-            user=stranger, type=Authenticator.Type.WEBAUTHN, data={"name": "Foreign key"}
+            user=UserFactory(), type=Authenticator.Type.WEBAUTHN, data={"name": "Foreign key"}
         ),
     }
 

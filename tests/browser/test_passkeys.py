@@ -78,6 +78,12 @@ def test_add_a_passkey_sign_out_and_sign_in_with_it(browser, live_server, transa
     # The first second factor comes with recovery codes, shown once.
     expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/$"))
     watcher.check(page, "passkey added")
+    shown = page.get_by_test_id("recovery-codes").input_value().split()
+    assert len(shown) == 10
+    with page.expect_download() as download:
+        page.get_by_test_id("recovery-download").click()
+    with open(download.value.path()) as saved:
+        assert saved.read().split() == shown
     key = Authenticator.objects.get(user=user, type=Authenticator.Type.WEBAUTHN)
     assert key.wrap().name == "Laptop fingerprint"
     assert key.wrap().is_passwordless is True
