@@ -6,6 +6,10 @@ isolation test's kwargs, allauth's with placeholder values), as the org's owner 
 staff, so a new page is covered without editing this file.
 """
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
@@ -131,3 +135,32 @@ def test_signing_in_posts_and_redirects_within_form_action_self(client):
     user = UserFactory()
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     assert response.status_code == 302 and response.url.startswith("/")
+
+
+def test_production_settings_upgrade_insecure_requests():
+    """With debug off behind TLS the policy also upgrades http subresources; the demo's
+    settings (debug on, plain http) do not."""
+    script = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+        "django.setup(); from django.conf import settings; "
+        "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['upgrade-insecure-requests'])"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "x" * 64,
+        "DJANGO_ALLOWED_HOSTS": "orgportal.example.com",
+    }
+    env.pop("DJANGO_SECURE_SSL_REDIRECT", None)
+    production = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert production.stdout.strip() == "True"
+    demo = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**env, "DJANGO_DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert demo.stdout.strip() == "False"
