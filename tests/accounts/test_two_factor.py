@@ -7,6 +7,8 @@ import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ..factories import PASSWORD, UserFactory
@@ -172,3 +174,17 @@ def test_the_security_page_lists_every_factor_by_name(client_for):
         assert reverse(name) in page
     assert reverse("mfa_generate_recovery_codes") in page
     assert reverse("accounts:two_factor_off") in page
+
+
+def test_the_security_page_costs_the_same_whatever_is_set_up(client_for, django_assert_num_queries):
+    user = UserFactory()
+    client = client_for(user)
+    client.get(reverse("accounts:security"))
+    with CaptureQueriesContext(connection) as bare:
+        client.get(reverse("accounts:security"))
+    with_totp(user)
+    for n in range(5):
+        add_key(user, f"Key {n}", passkey=n % 2 == 0)
+    with django_assert_num_queries(len(bare)):
+        page = client.get(reverse("accounts:security"))
+    assert page.content.decode().count("added 20") == 5
