@@ -336,6 +336,10 @@ CONTENT_SECURITY_POLICY = {
         "upgrade-insecure-requests": SECURE_SSL_REDIRECT,
     },
 }
+# Where browsers send violation reports (any collector accepting the JSON reports).
+CSP_REPORT_URI = env.str("CSP_REPORT_URI", default="")
+if CSP_REPORT_URI:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [CSP_REPORT_URI]
 # What no page of the portal uses is off for it and every frame in it; WebAuthn
 # (security keys, passkeys) only for the portal's own pages.
 PERMISSIONS_POLICY = {

@@ -164,3 +164,16 @@ def test_production_settings_upgrade_insecure_requests():
         check=True,
     )
     assert demo.stdout.strip() == "False"
+
+
+def test_violation_reports_go_where_csp_report_uri_says():
+    script = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+        "django.setup(); from django.conf import settings; "
+        "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES'].get('report-uri'))"
+    )
+    env = {**os.environ, "CSP_REPORT_URI": "https://csp.example.com/r"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "['https://csp.example.com/r']"
