@@ -17,7 +17,8 @@ from django.db.models import Sum
 
 from . import hooks
 from .errors import OrganizationError
-from .models import Organization
+from .expressions import count_of, group_allotment
+from .models import Device, Membership, Organization
 
 USERS = hooks.USERS
 DEVICES = hooks.DEVICES
@@ -45,6 +46,14 @@ class SeatUsage:
     limit: int
     used: int
     allotted: int = 0
+    # Of `used`, the seats other apps hold (pending invitations); the rest are members
+    # (user seats) or registered devices (device seats).
+    held: int = 0
+
+    @property
+    def own(self) -> int:
+        """Members (user seats) or devices (device seats) counted in `used`."""
+        return self.used - self.held
 
     @property
     def label(self) -> str:
@@ -73,10 +82,20 @@ def held_count(org: Organization, resource: str = USERS) -> int:
     return hooks.held_seats(org, resource)
 
 
+def _counts(org: Organization, resources) -> dict[str, int]:
+    """For each resource: what `org` uses (its members or devices plus the seats other
+    apps hold) and what it gives its groups, in one query."""
+    columns = {}
+    for resource in resources:
+        model = Membership if resource == USERS else Device
+        columns[f"{resource}_own"] = count_of(model, "organization")
+        columns[f"{resource}_held"] = hooks.held_seats_annotation(resource)
+        columns[f"{resource}_allotted"] = group_allotment(RESOURCES[resource]["limit_field"])
+    return Organization.objects.filter(pk=org.pk).values(**columns).get()
+
+
 def used(org: Organization, resource: str) -> int:
-    if resource == USERS:
-        return org.memberships.count() + held_count(org, USERS)
-    return org.devices.count() + held_count(org, DEVICES)
+    return usage(org, resource).used
 
 
 def allotted(org: Organization, resource: str) -> int:
@@ -86,35 +105,26 @@ def allotted(org: Organization, resource: str) -> int:
     return total or 0
 
 
-def usage(org: Organization, resource: str) -> SeatUsage:
+def _usage(org: Organization, resource: str, counts: dict[str, int]) -> SeatUsage:
     return SeatUsage(
         resource=resource,
         limit=getattr(org, RESOURCES[resource]["limit_field"]),
-        used=used(org, resource),
-        allotted=allotted(org, resource),
+        used=counts[f"{resource}_own"] + counts[f"{resource}_held"],
+        allotted=counts[f"{resource}_allotted"],
+        held=counts[f"{resource}_held"],
     )
 
 
-def all_usage(org: Organization, *, member_count: int | None = None) -> dict[str, SeatUsage]:
-    """Both resources of `org` in a few small queries (one per seat holder, plus three)."""
-    allotments = org.children.filter(kind=Organization.Kind.GROUP).aggregate(
-        users=Sum("user_seat_limit"), devices=Sum("device_seat_limit")
-    )
-    members = org.memberships.count() if member_count is None else member_count
-    return {
-        USERS: SeatUsage(
-            resource=USERS,
-            limit=org.user_seat_limit,
-            used=members + held_count(org, USERS),
-            allotted=allotments["users"] or 0,
-        ),
-        DEVICES: SeatUsage(
-            resource=DEVICES,
-            limit=org.device_seat_limit,
-            used=org.devices.count() + held_count(org, DEVICES),
-            allotted=allotments["devices"] or 0,
-        ),
-    }
+def usage(org: Organization, resource: str) -> SeatUsage:
+    """`org`'s pool of `resource`, in one query (exact under the pool's lock)."""
+    return _usage(org, resource, _counts(org, [resource]))
+
+
+def all_usage(org: Organization) -> dict[str, SeatUsage]:
+    """Both resources of `org`, in one query however many members, devices, seat
+    holders and groups it has."""
+    counts = _counts(org, RESOURCES)
+    return {resource: _usage(org, resource, counts) for resource in RESOURCES}
 
 
 def user_seat_usage(org: Organization) -> SeatUsage:

@@ -15,7 +15,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -23,6 +22,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from . import hooks
+from .expressions import count_of as _count_of
+from .expressions import group_allotment as _group_allotment
 from .models import (
     AuditEvent,
     Device,
@@ -254,32 +255,6 @@ def path_between(org: Organization, node: Organization) -> list[Organization]:
         path.append(current)
         current = found.get(current.parent_id)
     return list(reversed(path))
-
-
-def _count_of(model, fk: str, **filters):
-    return Coalesce(
-        Subquery(
-            model.objects.filter(**{fk: OuterRef("pk")}, **filters)
-            .order_by()
-            .values(fk)
-            .annotate(n=Count("pk"))
-            .values("n")[:1]
-        ),
-        0,
-    )
-
-
-def _group_allotment(field: str):
-    return Coalesce(
-        Subquery(
-            Organization.objects.filter(parent=OuterRef("pk"), kind=Organization.Kind.GROUP)
-            .order_by()
-            .values("parent")
-            .annotate(total=Sum(field))
-            .values("total")[:1]
-        ),
-        0,
-    )
 
 
 def devices_for(org: Organization) -> QuerySet[Device]:
