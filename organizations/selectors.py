@@ -92,7 +92,9 @@ def switcher_memberships(user, *, recent_names: Sequence[str] = ()) -> list[Memb
 
 
 def membership_for(user, org_name: str) -> Membership | None:
-    """The user's access to the org named `org_name`, with the org loaded.
+    """The user's access to the org named `org_name`, with the org (and its parent)
+    loaded in the same query, and the per-request values other apps registered
+    (`hooks.register_access_annotation`) annotated on it.
 
     A direct membership, or else the role of an owner or admin of one of the org's
     ancestors (see `inherited_access`). None when the user may not see the org.
@@ -102,6 +104,7 @@ def membership_for(user, org_name: str) -> Membership | None:
     direct = (
         Membership.objects.filter(user=user, organization__name=org_name)
         .select_related("organization", "organization__parent")
+        .annotate(**hooks.access_annotations(user, "organization"))
         .first()
     )
     if direct is not None:
@@ -109,9 +112,14 @@ def membership_for(user, org_name: str) -> Membership | None:
     org = (
         Organization.objects.filter(name=org_name, parent__isnull=False)
         .select_related("parent")
+        .annotate(**hooks.access_annotations(user, "pk"))
         .first()
     )
-    return inherited_access(user, org) if org is not None else None
+    access = inherited_access(user, org) if org is not None else None
+    if access is not None:
+        for name, value in hooks.access_state(org).items():
+            setattr(access, f"{hooks.ACCESS_STATE_PREFIX}{name}", value)
+    return access
 
 
 def access_to(org: Organization, user) -> Membership | None:
@@ -128,12 +136,13 @@ def inherited_access(user, org: Organization) -> Membership | None:
     """An owner or admin of one of `org`'s ancestors opens it with that role.
 
     Given as an unsaved Membership (pk None) whose `inherited_from` names the
-    ancestor; a child's own members get nothing in its parents.
+    ancestor; a child's own members get nothing in its parents. One query however
+    deep `org` sits.
     """
     if org.parent_id is None or not user.is_authenticated:
         return None
     inherited = Membership.objects.filter(
-        user=user, organization_id__in=ancestor_ids(org), role__in=INHERITED_ROLES
+        user=user, organization_id__in=ancestor_ids_sql(org), role__in=INHERITED_ROLES
     ).select_related("organization")
     best = None
     for membership in inherited:
@@ -146,14 +155,18 @@ def inherited_access(user, org: Organization) -> Membership | None:
     return access
 
 
-def ancestor_ids(org: Organization) -> list[int]:
-    """Ids of `org`'s ancestors, nearest first: one small query per level."""
-    ids = []
-    parent_id = org.parent_id
-    while parent_id is not None and parent_id not in ids:
-        ids.append(parent_id)
-        parent_id = Organization.objects.values_list("parent_id", flat=True).get(pk=parent_id)
-    return ids
+def ancestor_ids_sql(org: Organization) -> RawSQL:
+    """Ids of every org above `org`, found by one recursive query (PostgreSQL, SQLite);
+    UNION, not UNION ALL, so that a cycle in bad data ends the walk."""
+    table = Organization._meta.db_table
+    return RawSQL(
+        f"WITH RECURSIVE up(id) AS ("
+        f" SELECT parent_id FROM {table} WHERE id = %s AND parent_id IS NOT NULL"
+        f" UNION SELECT o.parent_id FROM {table} o JOIN up ON o.id = up.id"
+        f" WHERE o.parent_id IS NOT NULL"
+        f") SELECT id FROM up",
+        [org.pk],
+    )
 
 
 def descendants_by_level(org: Organization) -> list[list[Organization]]:
