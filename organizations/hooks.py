@@ -12,6 +12,9 @@ Seat holders — `register_seat_holder(name, held_count=..., annotation=...)`
     NULL: wrap it in `Coalesce(..., 0)`) counting the same thing, so list pages
     annotate every org in one query. `organizations.seats` adds up every registered
     holder; it must be called under the pool's lock to act on the answer.
+    Optionally `held_counts(org_ids)` returns `{org_id: seats}` for a page of orgs in
+    one grouped query: a list of child orgs uses it rather than the annotation, whose
+    correlated subquery the planner may run as a scan per row.
 
 On-member-removed handlers — `register_member_removed(name, handler)`
     `handler(*, org, user, actor, ip_address)` runs inside the transaction that
@@ -65,6 +68,7 @@ class SeatHolder:
     resource: str
     held_count: Callable
     annotation: Callable
+    held_counts: Callable | None = None
 
 
 _seat_holders: dict[str, SeatHolder] = {}
@@ -75,12 +79,17 @@ _owner_inviter: Callable | None = None
 
 
 def register_seat_holder(
-    name: str, *, held_count: Callable, annotation: Callable, resource: str = USERS
+    name: str,
+    *,
+    held_count: Callable,
+    annotation: Callable,
+    resource: str = USERS,
+    held_counts: Callable | None = None,
 ) -> None:
     """Count seats of `resource` that app `name` holds: see the module's contract."""
     if resource not in (USERS, DEVICES):
         raise ValueError(f"not a seat resource: {resource}")
-    _seat_holders[name] = SeatHolder(name, resource, held_count, annotation)
+    _seat_holders[name] = SeatHolder(name, resource, held_count, annotation, held_counts)
 
 
 def unregister_seat_holder(name: str) -> None:
@@ -103,6 +112,29 @@ def held_seats_annotation(resource: str = USERS):
         expression = holder.annotation()
         total = expression if total is None else total + expression
     return Value(0, output_field=IntegerField()) if total is None else total
+
+
+def held_seats_by_org(org_ids, resource: str = USERS) -> dict[int, int]:
+    """`{org_id: seats the registered apps hold}` for a page of orgs: one query a holder."""
+    from .models import Organization
+
+    org_ids = list(org_ids)
+    totals = dict.fromkeys(org_ids, 0)
+    if not org_ids:
+        return totals
+    for holder in seat_holders(resource):
+        if holder.held_counts is not None:
+            counts = holder.held_counts(org_ids)
+        else:
+            counts = dict(
+                Organization.objects.filter(pk__in=org_ids)
+                .annotate(held=holder.annotation())
+                .values_list("pk", "held")
+            )
+        for org_id, held in counts.items():
+            if org_id in totals:
+                totals[org_id] += held
+    return totals
 
 
 def register_member_removed(name: str, handler: Callable) -> None:

@@ -200,16 +200,24 @@ def descendants_by_level(org: Organization) -> list[list[Organization]]:
 
 def _annotate_child_rows(orgs: QuerySet[Organization]) -> QuerySet[Organization]:
     """Rows of the children page: counts and allotments as subqueries, so that a page
-    costs one query however large the tree."""
+    costs one query however large the tree (and `add_held_seats` one more)."""
     return orgs.annotate(
         member_count=_count_of(Membership, "organization"),
         device_count=_count_of(Device, "organization"),
         child_count=_count_of(Organization, "parent"),
         groups_user_allotment=_group_allotment("user_seat_limit"),
         groups_device_allotment=_group_allotment("device_seat_limit"),
-        held_user_seats=hooks.held_seats_annotation(hooks.USERS),
         parent_name=F("parent__name"),
     ).order_by("kind", "display_name", "name")
+
+
+def add_held_seats(orgs) -> None:
+    """Set `held_user_seats` on each org of a page: the user seats other apps hold in it
+    (pending invitations), grouped in one query per seat holder."""
+    orgs = list(orgs)
+    held = hooks.held_seats_by_org((org.pk for org in orgs), hooks.USERS)
+    for org in orgs:
+        org.held_user_seats = held[org.pk]
 
 
 def descendant_ids_sql(org: Organization) -> RawSQL:
@@ -340,9 +348,7 @@ def team_members(team: Team) -> QuerySet[Membership]:
 
 
 def workspace_members(workspace: Workspace) -> QuerySet[Membership]:
-    return (
-        workspace.members.select_related("user").only(*MEMBER_ROW_FIELDS).order_by("user__email")
-    )
+    return workspace.members.select_related("user").only(*MEMBER_ROW_FIELDS).order_by("user__email")
 
 
 @dataclass

@@ -38,6 +38,7 @@ class ChildOrganizationListView(OrgAccessMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        selectors.add_held_seats(context["children"])
         context.update(
             search=self.search,
             under=self.under,

@@ -89,6 +89,42 @@ def test_the_holders_annotation_reaches_the_child_list(org, owner):
     assert row.held_user_seats == 0
 
 
+def test_a_page_of_child_rows_gets_the_holders_seats_in_one_query_each(
+    org, owner, django_assert_num_queries
+):
+    from organizations.models import Organization
+
+    Organization.objects.filter(pk=org.pk).update(user_seat_limit=20)
+    groups = [
+        services.create_child_organization(
+            parent=org,
+            creator=owner,
+            kind="group",
+            display_name=f"Group {i}",
+            admin_email=owner.email,
+            user_seats=5,
+            device_seats=0,
+        )
+        for i in range(3)
+    ]
+    InvitationFactory(organization=groups[0])
+    InvitationFactory(organization=groups[0])
+    InvitationFactory(organization=groups[2])
+    InvitationFactory(organization=groups[2], expires_at=timezone.now() - timedelta(minutes=1))
+    # A holder without `held_counts` is asked through its annotation, one query too.
+    hooks.register_seat_holder(
+        "tickets", held_count=lambda pool: 2, annotation=lambda: Value(2, IntegerField())
+    )
+    rows = list(selectors.child_rows(org))
+    with django_assert_num_queries(2):
+        selectors.add_held_seats(rows)
+    assert {row.name: row.held_user_seats for row in rows} == {
+        groups[0].name: 4,
+        groups[1].name: 2,
+        groups[2].name: 3,
+    }
+
+
 def test_pending_invitations_hold_seats_through_the_registry(org):
     before = seats.usage(org, seats.USERS).used
     InvitationFactory(organization=org)
