@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -159,11 +160,18 @@ def ancestor_ids_sql(org: Organization) -> RawSQL:
     """Ids of every org above `org`, found by one recursive query (PostgreSQL, SQLite);
     UNION, not UNION ALL, so that a cycle in bad data ends the walk."""
     table = Organization._meta.db_table
+    if connection.vendor == "postgresql":
+        step = f"SELECT o.parent_id FROM {table} o WHERE o.id = up.id AND o.parent_id IS NOT NULL"
+        recursive = f"SELECT step.parent_id FROM up {_lateral(step)}"
+    else:
+        recursive = (
+            f"SELECT o.parent_id FROM {table} o JOIN up ON o.id = up.id"
+            f" WHERE o.parent_id IS NOT NULL"
+        )
     return RawSQL(
         f"WITH RECURSIVE up(id) AS ("
         f" SELECT parent_id FROM {table} WHERE id = %s AND parent_id IS NOT NULL"
-        f" UNION SELECT o.parent_id FROM {table} o JOIN up ON o.id = up.id"
-        f" WHERE o.parent_id IS NOT NULL"
+        f" UNION {recursive}"
         f") SELECT id FROM up",
         [org.pk],
     )
@@ -220,13 +228,25 @@ def add_held_seats(orgs) -> None:
         org.held_user_seats = held[org.pk]
 
 
+def _lateral(step: str) -> str:
+    """The recursive step of a tree walk on PostgreSQL: a LATERAL subquery kept apart by
+    OFFSET 0, so that each level is an index lookup per row. As a plain join the
+    planner hash-joins a scan of the whole table on every level of depth (25 ms at
+    depth 100, growing with the table)."""
+    return f"CROSS JOIN LATERAL ({step} OFFSET 0) step"
+
+
 def descendant_ids_sql(org: Organization) -> RawSQL:
     """Ids of every org below `org`, found by one recursive query (PostgreSQL, SQLite)."""
     table = Organization._meta.db_table
+    if connection.vendor == "postgresql":
+        step = f"SELECT child.id FROM {table} child WHERE child.parent_id = below.id"
+        recursive = f"SELECT step.id FROM below {_lateral(step)}"
+    else:
+        recursive = f"SELECT child.id FROM {table} child JOIN below ON child.parent_id = below.id"
     return RawSQL(
         f"WITH RECURSIVE below(id) AS ("
-        f" SELECT id FROM {table} WHERE parent_id = %s"
-        f" UNION SELECT child.id FROM {table} child JOIN below ON child.parent_id = below.id"
+        f" SELECT id FROM {table} WHERE parent_id = %s UNION {recursive}"
         f") SELECT id FROM below",
         [org.pk],
     )
@@ -246,36 +266,34 @@ def child_rows(
     return _annotate_child_rows(rows)
 
 
-def descendant_named(org: Organization, name: str) -> Organization | None:
-    """The org called `name` if it sits below `org`, else None."""
-    return (
-        Organization.objects.filter(pk__in=descendant_ids_sql(org), name=name)
-        .select_related("parent")
-        .first()
-    )
-
-
-def path_between(org: Organization, node: Organization) -> list[Organization]:
-    """The orgs from just below `org` down to `node`, for the breadcrumb: one recursive
-    query however deep `node` sits."""
+def path_below(org: Organization, name: str) -> list[Organization] | None:
+    """The orgs from just below `org` down to the org called `name`, for the subtree's
+    breadcrumb; None unless that org sits below `org`. One recursive query that walks
+    up from the named org, however deep it sits and however large the tree."""
     table = Organization._meta.db_table
+    if connection.vendor == "postgresql":
+        step = f"SELECT o.id, o.parent_id FROM {table} o WHERE o.id = up.parent_id"
+        recursive = f"SELECT step.id, step.parent_id FROM up {_lateral(step)}"
+    else:
+        recursive = f"SELECT o.id, o.parent_id FROM {table} o JOIN up ON o.id = up.parent_id"
     up = RawSQL(
         f"WITH RECURSIVE up(id, parent_id) AS ("
-        f" SELECT id, parent_id FROM {table} WHERE id = %s"
-        f" UNION SELECT o.id, o.parent_id FROM {table} o JOIN up ON o.id = up.parent_id"
-        f" WHERE up.parent_id <> %s"
+        f" SELECT id, parent_id FROM {table} WHERE name = %s AND id <> %s"
+        f" UNION {recursive} WHERE up.parent_id <> %s"
         f") SELECT id FROM up",
-        [node.pk, org.pk],
+        [name, org.pk, org.pk],
     )
     found = {
         row.pk: row
         for row in Organization.objects.filter(pk__in=up).only("name", "display_name", "parent_id")
     }
-    path, current = [], found.get(node.pk)
+    node = next((row for row in found.values() if row.name == name), None)
+    path, current = [], node
     while current is not None:
         path.append(current)
         current = found.get(current.parent_id)
-    return list(reversed(path))
+    path.reverse()
+    return path if path and path[0].parent_id == org.pk else None
 
 
 def devices_for(org: Organization) -> QuerySet[Device]:
