@@ -244,6 +244,8 @@ def pages(names: dict) -> list[tuple[str, str, str]]:
         ("owner", "members page 1", "/o/big/members/"),
         ("owner", "members, last page", "/o/big/members/?page=last"),
         ("owner", "members search", "/o/big/members/?q=m99"),
+        ("owner", "teams", "/o/big/teams/"),
+        ("owner", "structure", "/o/big/structure/"),
         ("owner", "audit log, newest", "/o/big/audit/"),
         ("owner", "audit log, oldest page", f"/o/big/audit/?before={oldest}"),
         ("owner", "audit log, filtered", "/o/big/audit/?action=org.edit"),
