@@ -13,11 +13,11 @@ refuses when too little is left, all inside the caller's transaction.
 
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import Count, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from . import hooks
 from .errors import OrganizationError
-from .expressions import count_of, group_allotment
 from .models import Device, Membership, Organization
 
 USERS = hooks.USERS
@@ -83,15 +83,34 @@ def held_count(org: Organization, resource: str = USERS) -> int:
 
 
 def _counts(org: Organization, resources) -> dict[str, int]:
-    """For each resource: what `org` uses (its members or devices plus the seats other
-    apps hold) and what it gives its groups, in one query."""
+    """For each resource: what `org` uses itself (members or devices), what other apps
+    hold in its pool, and what it gives its groups. Two queries: the org's own counts
+    together, then the holders' grouped counts (`hooks.held_seats_by_org`), each filtered
+    by the org's id as a constant, so that the planner sizes them by the org's own
+    rows rather than by the average org's."""
     columns = {}
     for resource in resources:
         model = Membership if resource == USERS else Device
-        columns[f"{resource}_own"] = count_of(model, "organization")
-        columns[f"{resource}_held"] = hooks.held_seats_annotation(resource)
-        columns[f"{resource}_allotted"] = group_allotment(RESOURCES[resource]["limit_field"])
-    return Organization.objects.filter(pk=org.pk).values(**columns).get()
+        columns[f"{resource}_own"] = _count(
+            model.objects.filter(organization_id=org.pk), by="organization_id"
+        )
+        columns[f"{resource}_allotted"] = _count(
+            Organization.objects.filter(parent_id=org.pk, kind=Organization.Kind.GROUP),
+            by="parent_id",
+            total=RESOURCES[resource]["limit_field"],
+        )
+    counts = Organization.objects.filter(pk=org.pk).values(**columns).get()
+    for resource in resources:
+        counts[f"{resource}_held"] = hooks.held_seats_by_org([org.pk], resource)[org.pk]
+    return counts
+
+
+def _count(rows, *, by: str, total: str | None = None):
+    """A scalar subquery: the number of `rows` (all sharing `by`), or the sum of their
+    `total` column; 0 when there are none."""
+    aggregate = Sum(total) if total else Count("pk")
+    grouped = rows.order_by().values(by).annotate(value=aggregate).values("value")
+    return Coalesce(Subquery(grouped[:1]), 0)
 
 
 def used(org: Organization, resource: str) -> int:
