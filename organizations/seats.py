@@ -108,7 +108,7 @@ def _counts(org: Organization, resources) -> dict[str, int]:
 def _count(rows, *, by: str, total: str | None = None):
     """A scalar subquery: the number of `rows` (all sharing `by`), or the sum of their
     `total` column; 0 when there are none."""
-    aggregate = Sum(total) if total else Count("pk")
+    aggregate = Sum(total) if total else Count("*")
     grouped = rows.order_by().values(by).annotate(value=aggregate).values("value")
     return Coalesce(Subquery(grouped[:1]), 0)
 
