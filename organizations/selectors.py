@@ -102,12 +102,12 @@ def membership_for(user, org_name: str) -> Membership | None:
     """
     if not user.is_authenticated:
         return None
-    direct = (
-        Membership.objects.filter(user=user, organization__name=org_name)
-        .select_related("organization", "organization__parent")
-        .annotate(**hooks.access_annotations(user, "organization"))
-        .first()
+    direct = Membership.objects.filter(user=user, organization__name=org_name).select_related(
+        "organization", "organization__parent"
     )
+    if annotations := hooks.access_annotations(user, "organization"):
+        direct = direct.annotate(**annotations)
+    direct = direct.first()
     if direct is not None:
         return direct
     org = (
