@@ -9,6 +9,19 @@ PORT ?= 8000
 # Links in the emails point at the address `make run` serves on, unless SITE_URL is set.
 SITE_URL ?= http://$(HOST):$(PORT)
 
+# --- Billing ---------------------------------------------------------------------------
+# Unless real Stripe keys are in the environment, `make run` starts localstripe (a fake
+# Stripe API and Stripe.js) on 127.0.0.1:$(STRIPE_PORT) beside the portal, points the
+# portal at it with test keys, and stops it with the portal.
+STRIPE_PORT ?= 8420
+ifeq ($(STRIPE_SECRET_KEY),)
+run demo: LOCALSTRIPE := 1
+run demo: export STRIPE_API_BASE := http://127.0.0.1:$(STRIPE_PORT)
+run demo: export STRIPE_SECRET_KEY := sk_test_localstripe
+run demo: export STRIPE_PUBLISHABLE_KEY := pk_test_localstripe
+run demo: export STRIPE_WEBHOOK_SECRET := whsec_localstripe_demo
+endif
+
 .DEFAULT_GOAL := help
 .PHONY: help install run test bench lint format migrate demo worker check-deploy clean smoke
 
@@ -39,9 +52,23 @@ migrate: install
 demo: migrate
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_invitations
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_billing
 	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only
 
-run: demo
+# localstripe must run while the demo data is loaded and while the portal serves, so the
+# demo's steps are in this one shell (no sub-make: `make -n run` must only print).
+run: migrate
+	@mkdir -p var
+	@if [ -n "$(LOCALSTRIPE)" ]; then \
+	  SITE_URL="$(SITE_URL)" $(BIN)/python manage.py localstripe --port $(STRIPE_PORT) >var/localstripe.log 2>&1 & \
+	  ls_pid=$$!; trap 'kill $$ls_pid 2>/dev/null' EXIT INT TERM; \
+	  for i in $$(seq 50); do $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', $(STRIPE_PORT)), 1)" 2>/dev/null && break; sleep 0.2; done; \
+	  echo "Billing: localstripe (a fake Stripe) runs on $$STRIPE_API_BASE; its log is var/localstripe.log"; \
+	fi; \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data && \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_invitations && \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_billing && \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install

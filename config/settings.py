@@ -349,3 +349,27 @@ if SENTRY_DSN:
         environment=env.str("SENTRY_ENVIRONMENT", default=""),
         release=env.str("SENTRY_RELEASE", default=""),
     )
+
+# --- Billing (Stripe) -----------------------------------------------------------------
+# With no keys, billing is off: the Billing tab says so and everything else works.
+# `make run` points these at a local localstripe server; production sets real keys and
+# leaves STRIPE_API_BASE empty (Stripe's own API and Stripe.js).
+INSTALLED_APPS += ["django_countries", "billing"]
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Where the page loads Stripe.js from (the CSP's script-src, frame-src and connect-src
+# must allow its origin): Stripe's own, or localstripe's stand-in beside its API.
+STRIPE_JS_URL = env.str(
+    "STRIPE_JS_URL",
+    default=(
+        STRIPE_API_BASE.rstrip("/") + "/js.stripe.com/v3/"
+        if STRIPE_API_BASE
+        else "https://js.stripe.com/v3/"
+    ),
+)
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+BILLING_INVOICES_PAGE_SIZE = 20
+# The stripe library logs every request at INFO; its warnings and errors are enough.
+LOGGING["loggers"]["stripe"] = {"level": env.str("STRIPE_LOG_LEVEL", default="WARNING")}

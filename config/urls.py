@@ -13,4 +13,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls")),
     path("", include("invitations.urls")),
+    # Billing: an org's billing pages and the payment provider's webhooks.
+    path("", include("billing.urls")),
 ]

@@ -80,6 +80,7 @@ class EmailTemplate(models.Model):
         ORG_SUSPENDED = "org_suspended", "Organization suspended"
         ORG_UNSUSPENDED = "org_unsuspended", "Organization suspension lifted"
         MFA_REMINDER = "mfa_reminder", "Two-factor authentication reminder"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
 
     key = models.CharField(max_length=50, choices=Key.choices, unique=True)
     subject = models.CharField(max_length=255)

@@ -129,6 +129,22 @@ _KEY_VARIABLES = {
             "https://orgportal.example/o/acme/",
         ),
     ),
+    "payment_failed": (
+        Variable("recipient_name", "The owner or billing contact this email goes to.", "Grace"),
+        Variable("amount", "The amount that could not be charged, e.g. 40.00 USD.", "40.00 USD"),
+        Variable("invoice_number", "The invoice's number.", "ACME-0004"),
+        Variable("grace_days", "Days until new seats are refused.", 7),
+        Variable(
+            "refused_from",
+            'When new seats start to be refused (a date: use e.g. |date:"j F Y").',
+            datetime(2030, 1, 8, 9, 30, tzinfo=UTC),
+        ),
+        Variable(
+            "billing_url",
+            "The organization's billing page, to update the card.",
+            "https://orgportal.example/o/acme/billing/",
+        ),
+    ),
 }
 
 TEMPLATE_VARIABLES: dict[str, tuple[Variable, ...]] = {

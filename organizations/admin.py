@@ -332,6 +332,7 @@ class GovernanceSettingsAdmin(SingletonModelAdmin):
             "Default seat limits",
             {"fields": ["default_user_seat_limit", "default_device_seat_limit"]},
         ),
+        ("Billing", {"fields": ["billing_grace_period_days"]}),
     ]
 
 

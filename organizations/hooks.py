@@ -26,6 +26,18 @@ The owner inviter — `register_owner_inviter(func)`
     `func(*, org, inviter, email, ip_address)` invites `email` as an owner of a new
     org; without it, an owner's address must belong to an existing account.
 
+Seat guards — `register_seat_guard(name, guard)`
+    `guard(*, pool, resource, count)` runs whenever `count` new seats of `resource` are
+    asked of `pool` (an invitation, a device, a group's allotment), under the pool's
+    lock, before the count. It raises `seats.SeatLimitExceeded` (or another
+    `OrganizationError`) to refuse them for a reason of its own (billing: a payment
+    past due beyond the grace period), and returns None otherwise.
+
+Child guards — `register_child_guard(name, guard)`
+    `guard(*, parent, kind)` runs under `parent`'s lock before a child org of `kind`
+    ("group" or "customer") is created; it raises `NotAllowed` to refuse (billing: the
+    parent's plan has no child organizations).
+
 Periodic sweeps are not registered here: the sweep runs in `notifications`, which
 sits below `organizations` and may not import it, so each app names its sweep job
 in `settings.ORGPORTAL_SWEEP_HOOKS` (e.g. `invitations.services.expire_invitations`).
@@ -55,6 +67,8 @@ class SeatHolder:
 _seat_holders: dict[str, SeatHolder] = {}
 _member_removed: dict[str, Callable] = {}
 _owner_inviter: Callable | None = None
+_seat_guards: dict[str, Callable] = {}
+_child_guards: dict[str, Callable] = {}
 
 
 def register_seat_holder(
@@ -113,3 +127,33 @@ def register_owner_inviter(func: Callable) -> None:
 
 def owner_inviter() -> Callable | None:
     return _owner_inviter
+
+
+def register_seat_guard(name: str, guard: Callable) -> None:
+    """Run `guard(*, pool, resource, count)` before new seats are taken from a pool."""
+    _seat_guards[name] = guard
+
+
+def unregister_seat_guard(name: str) -> None:
+    _seat_guards.pop(name, None)
+
+
+def guard_new_seats(*, pool, resource: str, count: int) -> None:
+    """Every seat guard's say on `count` new seats of `resource` in `pool`; raises to refuse."""
+    for guard in list(_seat_guards.values()):
+        guard(pool=pool, resource=resource, count=count)
+
+
+def register_child_guard(name: str, guard: Callable) -> None:
+    """Run `guard(*, parent, kind)` before a child org of `kind` is created under `parent`."""
+    _child_guards[name] = guard
+
+
+def unregister_child_guard(name: str) -> None:
+    _child_guards.pop(name, None)
+
+
+def guard_new_child(*, parent, kind: str) -> None:
+    """Every child guard's say on a new child of `kind` under `parent`; raises to refuse."""
+    for guard in list(_child_guards.values()):
+        guard(parent=parent, kind=kind)

@@ -111,6 +111,9 @@ class Organization(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Set by the billing app when the payment provider reports a failed payment, cleared
+    # when it is paid: the owners' banner reads it with the org, at no extra query.
+    payment_overdue_since = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -409,6 +412,12 @@ class GovernanceSettings(SingletonModel):
     )
     resend_max_per_day = models.PositiveIntegerField(
         default=5, help_text="Most sends of one invitation in 24 hours."
+    )
+    billing_grace_period_days = models.PositiveIntegerField(
+        "billing grace period (days)",
+        default=7,
+        help_text="Days after a failed payment before an organization is refused new seats "
+        "until it is paid.",
     )
 
     class Meta:

@@ -46,6 +46,7 @@ class Action:
     MANAGE_DEVICES = "devices.manage"
     INVITE = "members.invite"
     MANAGE_SECURITY = "security.manage"
+    MANAGE_BILLING = "billing.manage"
 
 
 class ServiceAction:
@@ -121,6 +122,12 @@ RULES: tuple[Rule, ...] = (
         "manage them with the same role",
         _MANAGERS,
     ),
+    Rule(
+        Action.MANAGE_BILLING,
+        "Choose the plan, buy seats, edit the billing details and the card, read the "
+        "invoices (the password is asked again)",
+        _OWNERS,
+    ),
     Rule(Action.VIEW_DEVICES, "See the registered devices", _EVERYONE),
     Rule(Action.MANAGE_DEVICES, "Register and remove devices", _MANAGERS),
     Rule(
@@ -171,6 +178,7 @@ _DEFAULT_REFUSAL = ("Your role in this organization does not allow this.", "not_
 REFUSALS: dict[str, tuple[str, str]] = {
     Action.DELETE: ("Only an owner may delete this organization.", "not_owner"),
     Action.MANAGE_SECURITY: ("Only an owner may change the security policy.", "not_owner"),
+    Action.MANAGE_BILLING: ("Only an owner manages billing.", "not_owner"),
     Action.LEAVE: (
         "The initial owner cannot leave the organization. Delete it instead.",
         "initial_owner",
@@ -406,6 +414,11 @@ class OrgPermissions:
     @property
     def manage_children(self) -> bool:
         return self.allows(Action.MANAGE_CHILDREN)
+
+    @property
+    def manage_billing(self) -> bool:
+        # Groups draw from their parent's pool and have no billing of their own.
+        return not self.membership.organization.is_group and self.allows(Action.MANAGE_BILLING)
 
     @property
     def view_devices(self) -> bool:

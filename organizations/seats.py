@@ -149,7 +149,13 @@ def lock_pool(org: Organization) -> Organization:
 
 
 def ensure_available(org: Organization, resource: str, count: int = 1) -> SeatUsage:
-    """Raise SeatLimitExceeded unless `count` seats of `resource` are free in `org`."""
+    """Raise SeatLimitExceeded unless `count` seats of `resource` are free in `org`.
+
+    The seat guards registered in `hooks` are asked first (billing refuses new seats
+    while a payment is past due beyond the grace period).
+    """
+    if count > 0:
+        hooks.guard_new_seats(pool=org, resource=resource, count=count)
     current = usage(org, resource)
     if current.available < count:
         count_seat_refusal(resource)

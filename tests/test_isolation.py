@@ -105,6 +105,13 @@ def foreign_kwargs(foreign):
         # Organization security policy.
         "organizations:security": org,
         "organizations:mfa_reminders": org,
+        # billing: the Billing tab of an org (owners only)
+        "billing:overview": org,
+        "billing:plan": org,
+        "billing:seats": org,
+        "billing:details": org,
+        "billing:card": org,
+        "billing:card_remove": org,
     }
 
 
@@ -188,13 +195,21 @@ def hostile_post_data(foreign):
         "device_seats": 0,
         "identifier": "hijacked",
         "reason": "hijacked",
+        # billing
+        "plan": 1,
+        "cardholder_name": "Hijacked",
+        "contact_email": "hijacked@example.com",
+        "address_line1": "Hijacked",
+        "city": "Hijacked",
+        "country": "FR",
+        "setup_intent": "seti_hijacked",
     }
 
 
 def db_snapshot():
     """Every row of our apps, as values, to prove a request changed nothing."""
     snapshot = {}
-    for label in ("organizations", "accounts", "invitations", "notifications"):
+    for label in ("organizations", "accounts", "invitations", "notifications", "billing"):
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             snapshot[model._meta.label] = sorted(map(repr, model.objects.order_by("pk").values()))
     return snapshot

@@ -12,6 +12,7 @@ from .approvals import (
     reject_organization,
     resubmit_organization,
 )
+from .billed_seats import SeatsInUse, ensure_limit_covers_usage, set_billed_seat_limits
 from .children import (
     change_allotment,
     change_customer_pool,
@@ -72,6 +73,7 @@ __all__ = [
     "EDITABLE_FIELDS",
     "MOVE_UP",
     "EmailDomainNotAllowed",
+    "SeatsInUse",
     "add_member",
     "add_team_member",
     "add_workspace_member",
@@ -93,6 +95,7 @@ __all__ = [
     "delete_team",
     "delete_unit",
     "delete_workspace",
+    "ensure_limit_covers_usage",
     "leave_organization",
     "lift_suspension",
     "notify_platform_admins",
@@ -105,6 +108,7 @@ __all__ = [
     "rename_team",
     "resubmit_organization",
     "send_mfa_reminders",
+    "set_billed_seat_limits",
     "set_reseller",
     "set_seat_limits",
     "suggest_org_name",

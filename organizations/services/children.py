@@ -44,6 +44,7 @@ def create_child_organization(
         raise NotAllowed(blocked, code="parent_inactive")
     if kind == Organization.Kind.CUSTOMER and not parent.is_reseller:
         raise NotAllowed("Only resellers create customer organizations.", code="not_a_reseller")
+    hooks.guard_new_child(parent=parent, kind=kind)
     if user_seats < 1:
         raise _seat_count_error(
             "user_seats",

@@ -83,6 +83,7 @@ def test_governance_default_seat_limits_apply_to_new_orgs(staff_client):
             "resend_max_per_day": "5",
             "default_user_seat_limit": "3",
             "default_device_seat_limit": "4",
+            "billing_grace_period_days": "7",
         },
     )
     assert response.status_code == 302

@@ -45,6 +45,7 @@ NOT_ORG_CHANGING = {
     "unit_descendant_ids": "reads the unit tree",
     "notify_platform_admins": "queues emails, changes no org",
     "check_email_allowed": "a read-only check of the allowed domains, run under the caller's lock",
+    "ensure_limit_covers_usage": "a read-only check run by callers that lock and authorize",
 }
 
 
@@ -176,6 +177,17 @@ TABLE = (
         ("initial owner", "staff without permissions", "staff with seat permissions"),
         lambda w: {"owner_email": "new@example.com", "display_name": "New Co"},
         actor_arg="staff",
+    ),
+    # billed seats (the billing app's plans and seat purchases)
+    Row(
+        "set_billed_seat_limits",
+        ("admin", *OUTSIDERS, "customer's own owner", "superuser"),
+        lambda w: {"org": w.org, "user_seat_limit": 60, "device_seat_limit": 10},
+    ),
+    Row(
+        "set_billed_seat_limits",
+        ("group's own owner",),
+        lambda w: {"org": w.group, "user_seat_limit": 5, "device_seat_limit": 1},
     ),
     # children
     Row(
@@ -443,6 +455,12 @@ def test_the_allowed_actors_pass_the_same_checks(world):
         customer=world.customer, actor=actors["owner"], user_seats=9, device_seats=2
     )
     services.set_reseller(org=world.org, actor=actors["superuser"], is_reseller=False)
+    services.set_billed_seat_limits(
+        org=world.customer,
+        actor=actors["customer's own owner"],
+        user_seat_limit=9,
+        device_seat_limit=2,
+    )
     services.approve_organization(org=world.pending, actor=actors["approver"])
     services.update_organization(org=world.org, actor=actors["superuser"], display_name="Staff")
     world.org.refresh_from_db()
