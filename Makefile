@@ -54,6 +54,8 @@ demo: migrate
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_invitations
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_billing
 	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only
+	@# Management API (issue 12): the demo's API clients and their credentials
+	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_api_clients
 
 # localstripe must run while the demo data is loaded and while the portal serves, so the
 # demo's steps are in this one shell (no sub-make: `make -n run` must only print).
@@ -69,6 +71,7 @@ run: migrate
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_invitations && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_billing && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only && \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_api_clients && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install

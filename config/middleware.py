@@ -1,9 +1,10 @@
 """Requests the portal refuses before any view runs."""
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.template.loader import render_to_string
 
 NUL = "\x00"
+API_PREFIX = "/api/v2/"
 
 
 class RejectNulInUrlMiddleware:
@@ -22,6 +23,17 @@ class RejectNulInUrlMiddleware:
             NUL in key or any(NUL in value for value in values)
             for key, values in request.GET.lists()
         ):
+            if request.path.startswith(API_PREFIX):
+                # Management API (issue 12): its clients read Auth0's JSON error body.
+                return JsonResponse(
+                    {
+                        "statusCode": 400,
+                        "error": "Bad Request",
+                        "message": "Query validation error: a NUL byte is not allowed.",
+                        "errorCode": "invalid_query_string",
+                    },
+                    status=400,
+                )
             return HttpResponseBadRequest(
                 render_to_string("400.html", {"reason": "nul"}, request=request)
             )

@@ -47,6 +47,12 @@ INSTALLED_APPS = [
     "notifications",
     "organizations",
     "invitations",
+    # Management API (issue 12)
+    "allauth.idp.oidc",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -373,3 +379,40 @@ STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 BILLING_INVOICES_PAGE_SIZE = 20
 # The stripe library logs every request at INFO; its warnings and errors are enough.
 LOGGING["loggers"]["stripe"] = {"level": env.str("STRIPE_LOG_LEVEL", default="WARNING")}
+
+# --- Management API (issue 12) ---------------------------------------------------------
+# Auth0-compatible `/api/v2/`, bearer tokens from allauth's OpenID Connect provider
+# (client-credentials grant at `POST /oauth/token`). See README, "Management API".
+IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = env.int("API_TOKEN_EXPIRES_IN", default=86400)
+IDP_OIDC_ACCESS_TOKEN_FORMAT = "opaque"
+# Client credentials only: the secret in the body (Auth0's way) or in Basic auth.
+IDP_OIDC_AUTH_METHODS = ["client_secret_post", "client_secret_basic"]
+# Requests per client (per IP before a token is valid) in each window; kept in the cache.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", default=60)
+# Token requests per IP address in each window (guessing secrets is limited too).
+API_TOKEN_RATE_LIMIT = env.int("API_TOKEN_RATE_LIMIT", default=60)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ClientTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Orgportal Management API",
+    "DESCRIPTION": "Auth0-compatible Management API v2: organizations, members, roles "
+    "and invitations, plus Orgportal's child organizations and seats. Get a token at "
+    "`POST /oauth/token` (client credentials) and send it as `Authorization: Bearer`.",
+    "VERSION": "2.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v2",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SECURITY": [{"bearerAuth": []}],
+    "APPEND_COMPONENTS": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+}

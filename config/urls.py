@@ -15,4 +15,6 @@ urlpatterns = [
     path("", include("invitations.urls")),
     # Billing: an org's billing pages and the payment provider's webhooks.
     path("", include("billing.urls")),
+    # Management API (issue 12): /oauth/token and /api/v2/
+    path("", include("api.urls")),
 ]

@@ -40,6 +40,9 @@ class Invitation(models.Model):
         on_delete=models.SET_NULL,
         related_name="sent_invitations",
     )
+    # Who invited, as the invitation names them when no user did (an API client
+    # passes Auth0's `inviter.name`).
+    inviter_name = models.CharField(max_length=255, blank=True)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
@@ -71,7 +74,13 @@ class Invitation(models.Model):
                 name="one_open_invitation_per_org_and_email",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "status", "expires_at"])]
+        indexes = [
+            models.Index(fields=["organization", "status", "expires_at"]),
+            # The org's list, newest first: a page is read off the index, not sorted.
+            models.Index(
+                fields=["organization", "-created_at", "-id"], name="invitation_org_newest"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.email} to {self.organization.name} as {self.role} ({self.status})"

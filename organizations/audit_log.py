@@ -156,13 +156,13 @@ def csv_lines(org: Organization, filters: Filters) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     events = filtered_events(org, filters).only(
-        "created_at", "actor_email", "action", "target", "ip_address", "detail"
+        "created_at", "actor_email", "actor_label", "action", "target", "ip_address", "detail"
     )
     for event in events.iterator(chunk_size=EXPORT_CHUNK):
         yield writer.writerow(
             [
                 event.created_at.isoformat(),
-                _safe_cell(event.actor_email),
+                _safe_cell(event.actor_name),
                 _safe_cell(event.action),
                 _safe_cell(event.target),
                 event.ip_address or "",

@@ -354,6 +354,8 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     actor_email = models.EmailField(blank=True)
+    # A non-user actor (an API client): its label, e.g. "API client CI (client id …)".
+    actor_label = models.CharField("actor (not a user)", max_length=255, blank=True)
     action = models.CharField(max_length=64, db_index=True)
     target = models.CharField(max_length=255, blank=True)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
@@ -367,7 +369,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["organization", "-created_at", "-id"])]
 
     def __str__(self):
-        return f"{self.action} on {self.org_name} by {self.actor_email or 'system'}"
+        return f"{self.action} on {self.org_name} by {self.actor_name}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -376,6 +378,11 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyViolation("Audit events are append-only: they cannot be deleted.")
+
+    @property
+    def actor_name(self) -> str:
+        """The actor as people read it: a user's email, a machine's label, or "system"."""
+        return self.actor_email or self.actor_label or "system"
 
     @property
     def detail_json(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 
+from .actors import is_machine
 from .models import Membership
 
 Role = Membership.Role
@@ -47,6 +48,7 @@ class Action:
     INVITE = "members.invite"
     MANAGE_SECURITY = "security.manage"
     MANAGE_BILLING = "billing.manage"
+    MANAGE_API_CLIENTS = "api_clients.manage"
 
 
 class ServiceAction:
@@ -129,6 +131,11 @@ RULES: tuple[Rule, ...] = (
         _OWNERS,
     ),
     Rule(Action.VIEW_DEVICES, "See the registered devices", _EVERYONE),
+    Rule(
+        Action.MANAGE_API_CLIENTS,
+        "Create API clients for the Management API, rotate their secrets and revoke them",
+        _MANAGERS,
+    ),
     Rule(Action.MANAGE_DEVICES, "Register and remove devices", _MANAGERS),
     Rule(
         Action.MANAGE_SECURITY,
@@ -236,8 +243,15 @@ def suspension_blocks(org, action: str) -> bool:
 
 
 def membership_allows(membership: Membership | None, action: str) -> bool:
-    """Whether the holder of `membership` may take `action` in its org."""
+    """Whether the holder of `membership` may take `action` in its org.
+
+    A machine's access (see `selectors.machine_access`) carries the actions it was
+    granted: its role allows no more than those.
+    """
     if membership is None or suspension_blocks(membership.organization, action):
+        return False
+    granted = getattr(membership, "granted_actions", None)
+    if granted is not None and action not in granted:
         return False
     return role_allows(matrix_role(membership), action)
 
@@ -263,12 +277,30 @@ def staff_may(user, action: str) -> bool:
     )
 
 
+def platform_machine_may(actor, action: str) -> bool:
+    """Whether `actor` is a platform-wide machine granted the platform action `action`.
+
+    Such a client stands where staff stand, for the actions its grant names only.
+    """
+    return bool(
+        is_machine(actor)
+        and actor.is_platform
+        and action in STAFF_PERMISSIONS
+        and actor.may(action)
+    )
+
+
 def actor_may(actor, membership: Membership | None, action: str) -> bool:
     """The services' one check: `actor` may take `action` by their role or as staff.
 
     `membership` is the actor's (possibly inherited) membership in the org whose
-    members decide, or None.
+    members decide, or None. A machine actor's membership is the access its reach
+    gives it (`selectors.machine_access`).
     """
+    if is_machine(actor):
+        if membership is not None and getattr(membership, "machine", None) is not actor:
+            return False
+        return membership_allows(membership, action) or platform_machine_may(actor, action)
     if membership is not None and actor is not None and membership.user_id != actor.pk:
         return False
     return membership_allows(membership, action) or staff_may(actor, action)
@@ -431,6 +463,10 @@ class OrgPermissions:
     @property
     def manage_security(self) -> bool:
         return self.allows(Action.MANAGE_SECURITY)
+
+    @property
+    def manage_api_clients(self) -> bool:
+        return self.allows(Action.MANAGE_API_CLIENTS)
 
 
 def has_verified_email(user) -> bool:

@@ -24,6 +24,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from . import hooks
+from .actors import is_machine
 from .models import (
     AuditEvent,
     Device,
@@ -119,13 +120,57 @@ def membership_for(user, org_name: str) -> Membership | None:
 
 
 def access_to(org: Organization, user) -> Membership | None:
-    """Like `membership_for`, for an org already loaded (the services' re-check)."""
+    """Like `membership_for`, for an org already loaded (the services' re-check).
+
+    `user` may also be a machine actor (`organizations.actors`): see `machine_access`.
+    """
+    if is_machine(user):
+        return machine_access(user, org)
     direct = (
         Membership.objects.filter(organization=org, user=user)
         .select_related("organization")
         .first()
     )
     return direct if direct is not None else inherited_access(user, org)
+
+
+def machine_access(actor, org: Organization) -> Membership | None:
+    """A machine's access to `org`: an unsaved Membership with its role and granted
+    actions when `org` is within its reach (every org for a platform client; its own
+    org and that org's descendants otherwise), else None."""
+    if not is_machine(actor):
+        return None
+    reaches = actor.org_id is None or org.pk == actor.org_id or actor.org_id in ancestor_ids(org)
+    if not reaches:
+        return None
+    access = Membership(organization=org, role=actor.role)
+    access.granted_actions = actor.actions
+    access.machine = actor
+    return access
+
+
+def reachable_by(actor, orgs: QuerySet[Organization] | None = None) -> QuerySet[Organization]:
+    """The orgs a machine actor reaches: all of them, or its org and its descendants."""
+    orgs = Organization.objects.all() if orgs is None else orgs
+    if actor.org_id is None:
+        return orgs
+    return orgs.filter(pk__in=[actor.org_id, *descendant_ids(actor.org_id)])
+
+
+def descendant_ids(org_id: int) -> list[int]:
+    """Ids of the descendants of the org `org_id`: one query per level."""
+    ids: list[int] = []
+    level = [org_id]
+    seen = {org_id}
+    while level:
+        level = [
+            pk
+            for pk in Organization.objects.filter(parent_id__in=level).values_list("pk", flat=True)
+            if pk not in seen
+        ]
+        seen.update(level)
+        ids.extend(level)
+    return ids
 
 
 def inherited_access(user, org: Organization) -> Membership | None:

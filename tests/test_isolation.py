@@ -21,7 +21,7 @@ from .factories import (
     UserFactory,
 )
 
-PROJECT_APPS = ("organizations", "accounts", "invitations", "billing")
+PROJECT_APPS = ("organizations", "accounts", "invitations", "billing", "api")
 
 
 def _walk(patterns, namespace=""):
@@ -112,7 +112,62 @@ def foreign_kwargs(foreign):
         "billing:details": org,
         "billing:card": org,
         "billing:card_remove": org,
+        # Management API (issue 12): the org's API clients page, and the REST endpoints,
+        # which a client of the user's own org calls with its token (see `api_auth`).
+        **api_foreign_kwargs(foreign, org),
     }
+
+
+def api_foreign_kwargs(foreign, org):
+    api_client = foreign.get("api_client")
+    client = {"client_id": api_client.client_id if api_client else "x"}
+    org_id = {"org_id": foreign["org"].public_id if foreign["org"] else "org_x"}
+    user_id = {"user_id": f"usr_{foreign['member'].user_id}" if foreign["member"] else "usr_0"}
+    invitation = {
+        "invitation_id": f"uinv_{foreign['invitation'].pk}" if foreign["invitation"] else "x"
+    }
+    return {
+        "api:clients": org,
+        "api:client_rotate": {**org, **client},
+        "api:client_revoke": {**org, **client},
+        "api:organization": org_id,
+        "api:organization-by-name": {"name": org["org_name"] or "x"},
+        "api:members": org_id,
+        "api:member-roles": {**org_id, **user_id},
+        "api:invitations": org_id,
+        "api:invitation": {**org_id, **invitation},
+        "api:children": org_id,
+        "api:seats": org_id,
+    }
+
+
+def api_auth(url_name, mine, me) -> dict:
+    """A bearer token of a client of the user's own org, for the REST endpoints."""
+    if not url_name.startswith("api:") or url_name in API_PORTAL_PAGES:
+        return {}
+    from rest_framework.test import APIClient
+
+    from api import clients
+    from api.scopes import ALL_SCOPES
+
+    api_client, secret = clients.create_org_client(
+        org=mine, actor=me, name="Isolation", scopes=list(ALL_SCOPES)
+    )
+    response = APIClient().post(
+        "/oauth/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": api_client.client_id,
+            "client_secret": secret,
+        },
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {response.json()['access_token']}"}
+    # Its first use writes `last_used_at`; done here, the request under test writes nothing.
+    APIClient().get("/api/v2/organizations", **auth)
+    return auth
+
+
+API_PORTAL_PAGES = ("api:clients", "api:client_rotate", "api:client_revoke")
 
 
 NO_FOREIGN = dict.fromkeys(
@@ -127,6 +182,7 @@ NO_FOREIGN = dict.fromkeys(
         "device",
         "invitation",
         "request",
+        "api_client",
     )
 )
 
@@ -173,7 +229,17 @@ def make_foreign():
         "child": child,
         "device": device,
         "request": OrganizationFactory(pending=True),
+        "api_client": _foreign_api_client(foreign_org, stranger),
     }
+
+
+def _foreign_api_client(org, owner):
+    from api import clients
+
+    api_client, _ = clients.create_org_client(
+        org=org, actor=owner, name="Foreign client", scopes=["read:organizations"]
+    )
+    return api_client
 
 
 def hostile_post_data(foreign):
@@ -209,7 +275,7 @@ def hostile_post_data(foreign):
 def db_snapshot():
     """Every row of our apps, as values, to prove a request changed nothing."""
     snapshot = {}
-    for label in ("organizations", "accounts", "invitations", "notifications", "billing"):
+    for label in ("organizations", "accounts", "invitations", "notifications", "billing", "api"):
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             snapshot[model._meta.label] = sorted(map(repr, model.objects.order_by("pk").values()))
     return snapshot
@@ -230,12 +296,13 @@ def test_every_parameterised_url_is_covered():
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_foreign_org_urls_answer_404_and_change_nothing(client, url_name, method):
     me = UserFactory()
-    OrganizationFactory(created_by=me)
+    mine = OrganizationFactory(created_by=me)
     foreign = make_foreign()
     client.force_login(me)
     url = reverse(url_name, kwargs=foreign_kwargs(foreign)[url_name])
+    auth = api_auth(url_name, mine, me)
     before = db_snapshot()
-    response = getattr(client, method)(url, hostile_post_data(foreign))
+    response = getattr(client, method)(url, hostile_post_data(foreign), **auth)
     assert response.status_code == 404
     assert db_snapshot() == before
 

@@ -80,10 +80,20 @@ def is_member(org: Organization, email: str) -> bool:
     return Membership.objects.filter(organization=org, user__email__iexact=email).exists()
 
 
-def issue_and_send(invitation: Invitation, *, now, governance: GovernanceSettings) -> None:
+def issue_and_send(
+    invitation: Invitation,
+    *,
+    now,
+    governance: GovernanceSettings,
+    send_email: bool = True,
+    lifetime: timedelta | None = None,
+) -> str:
     """Give `invitation` a new token and expiry, save it and queue its email on commit.
 
-    The old token's hash is overwritten, so the old link dies with this call.
+    The old token's hash is overwritten, so the old link dies with this call. The new
+    link is returned (and kept on `invitation.link` for this request only) for a
+    caller that delivers it itself (`send_email=False`, the API's
+    `send_invitation_email: false`). `lifetime` shortens the governance's default.
     """
     token, token_hash = generate_token()
     metrics.count_on_commit(
@@ -91,7 +101,8 @@ def issue_and_send(invitation: Invitation, *, now, governance: GovernanceSetting
     )
     invitation.token_hash = token_hash
     invitation.status = Invitation.Status.PENDING
-    invitation.expires_at = now + timedelta(days=governance.invitation_lifetime_days)
+    default_lifetime = timedelta(days=governance.invitation_lifetime_days)
+    invitation.expires_at = now + min(lifetime or default_lifetime, default_lifetime)
     if invitation.window_started_at is None or now - invitation.window_started_at >= SEND_WINDOW:
         invitation.window_started_at = now
         invitation.window_send_count = 0
@@ -100,8 +111,15 @@ def issue_and_send(invitation: Invitation, *, now, governance: GovernanceSetting
     invitation.last_sent_at = now
     invitation.full_clean(exclude=["invited_by", "accepted_by"])
     invitation.save()
+    invitation.link = accept_url(token)
+    if not send_email:
+        return invitation.link
     org = invitation.organization
     inviter = invitation.invited_by
+    if invitation.inviter_name:
+        inviter_name = invitation.inviter_name
+    else:
+        inviter_name = inviter.display_name if inviter else org.display_name
     queue_email(
         recipient=invitation.email,
         template="invitation",
@@ -110,14 +128,15 @@ def issue_and_send(invitation: Invitation, *, now, governance: GovernanceSetting
             "invitee_first_name": invitation.first_name,
             "invitee_last_name": invitation.last_name,
             "invitee_email": invitation.email,
-            "inviter_name": inviter.display_name if inviter else org.display_name,
+            "inviter_name": inviter_name,
             "inviter_email": inviter.email if inviter else "",
             "role": invitation.get_role_display(),
             "expires_at": invitation.expires_at,
-            "accept_url": accept_url(token),
+            "accept_url": invitation.link,
             "site_url": settings.SITE_URL,
         },
     )
+    return invitation.link
 
 
 def check_resend_limits(invitation: Invitation, *, now, governance: GovernanceSettings) -> None:

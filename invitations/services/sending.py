@@ -1,6 +1,7 @@
 """Inviting: invite one or many addresses, resend, revoke, expire."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -8,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations import seats
+from organizations.actors import is_machine
 from organizations.audit import record_event
 from organizations.errors import OrganizationError
 from organizations.models import GovernanceSettings, Membership, Organization
@@ -40,8 +42,16 @@ def invite_member(
     first_name: str = "",
     last_name: str = "",
     ip_address: str | None = None,
+    inviter_name: str = "",
+    send_email: bool = True,
+    lifetime: timedelta | None = None,
 ) -> Invitation:
-    """Invite `email` to `org` as `role`; the invitation holds a user seat until it ends."""
+    """Invite `email` to `org` as `role`; the invitation holds a user seat until it ends.
+
+    `inviter_name` names the inviter in the email (an API client's `inviter.name`);
+    with `send_email` False no email goes out and the caller delivers `invitation.link`;
+    `lifetime` shortens the governance's invitation lifetime.
+    """
     return _invite(
         org=org,
         inviter=inviter,
@@ -51,6 +61,9 @@ def invite_member(
         last_name=last_name,
         ip_address=ip_address,
         check_role=True,
+        inviter_name=inviter_name,
+        send_email=send_email,
+        lifetime=lifetime,
     )
 
 
@@ -82,6 +95,9 @@ def _invite(
     last_name: str = "",
     ip_address: str | None = None,
     check_role: bool,
+    inviter_name: str = "",
+    send_email: bool = True,
+    lifetime: timedelta | None = None,
 ) -> Invitation:
     email = normalize_email(email)
     try:
@@ -121,8 +137,12 @@ def _invite(
     invitation.role = role
     invitation.first_name = first_name.strip()
     invitation.last_name = last_name.strip()
-    invitation.invited_by = inviter
-    issue_and_send(invitation, now=now, governance=governance)
+    # A machine (an API client) is no user to link: its name stands in the email.
+    invitation.invited_by = None if is_machine(inviter) else inviter
+    invitation.inviter_name = (inviter_name or "").strip()[:255]
+    issue_and_send(
+        invitation, now=now, governance=governance, send_email=send_email, lifetime=lifetime
+    )
     record_event(
         org=pool,
         actor=inviter,

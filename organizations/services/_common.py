@@ -6,6 +6,7 @@ changed by a concurrent request is seen.
 """
 
 from .. import permissions, seats
+from ..actors import is_machine
 from ..errors import NotAllowed, OrganizationError
 from ..models import Membership, Organization
 from ..selectors import access_to
@@ -34,6 +35,8 @@ def lock_and_authorize(
     org = seats.lock_pool(org)
     deciding = org if decided_in is None or decided_in.pk == org.pk else decided_in
     membership = access_to(deciding, actor) if _signed_in(actor) else None
+    if membership is None and is_machine(actor):
+        raise NotAllowed("This API client does not reach this organization.", code="not_member")
     if (
         membership is not None
         and permissions.suspension_blocks(org, action)
@@ -45,6 +48,9 @@ def lock_and_authorize(
 
 
 def _signed_in(actor) -> bool:
+    """A signed-in, active user, or a machine (whose reach `access_to` decides)."""
+    if is_machine(actor):
+        return True
     return actor is not None and actor.is_authenticated and actor.is_active
 
 

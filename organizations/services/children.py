@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .. import hooks, permissions, seats
+from ..actors import acting_user, is_machine
 from ..audit import record_event
 from ..errors import NotAllowed
 from ..models import Membership, Organization, Team
@@ -56,7 +57,8 @@ def create_child_organization(
         seats.ensure_available(parent, seats.DEVICES, device_seats)
 
     admin_email = admin_email.strip().lower()
-    is_self = admin_email == creator.email.lower()
+    # A machine has no address of its own: its admin email is always someone else's.
+    is_self = not is_machine(creator) and admin_email == creator.email.lower()
     owner_user = creator if is_self else _existing_user(admin_email)
     inviter = hooks.owner_inviter()
     if owner_user is None and inviter is None:
@@ -73,7 +75,7 @@ def create_child_organization(
         kind=kind,
         parent=parent,
         status=Organization.Status.ACTIVE,
-        created_by=creator,
+        created_by=acting_user(creator),
         user_seat_limit=user_seats,
         device_seat_limit=device_seats,
     )

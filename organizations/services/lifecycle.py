@@ -11,12 +11,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .. import permissions, seats
+from ..actors import acting_user
 from ..audit import record_event
 from ..errors import NotAllowed, OrganizationError
 from ..models import GovernanceSettings, Membership, Organization, Team
 from ..selectors import deletion_summary
 from ..validators import NAME_MAX_LENGTH
-from ._common import lock_and_authorize
+from ._common import authorize, lock_and_authorize
 from .security import check_email_allowed
 
 DEFAULT_TEAM_NAME = "Everyone"
@@ -71,10 +72,12 @@ def _build_standard_organization(
     status: str,
     owner,
     submitted_at=None,
+    profile: dict | None = None,
 ) -> Organization:
     """Save a standard org with governance's seat limits and its default team.
 
     `owner` (when given) becomes its first owner and joins the default team.
+    `profile` sets more of the `EDITABLE_FIELDS` (branding, metadata) at once.
     """
     governance = GovernanceSettings.get_solo()
     display_name = display_name.strip()
@@ -90,6 +93,10 @@ def _build_standard_organization(
         device_seat_limit=governance.default_device_seat_limit,
         submitted_at=submitted_at,
     )
+    for field, value in (profile or {}).items():
+        if field not in EDITABLE_FIELDS:
+            raise ValueError(f"not an editable field: {field}")
+        setattr(org, field, value)
     _save_validated(org)
     team = Team.objects.create(organization=org, name=DEFAULT_TEAM_NAME, is_default=True)
     if owner is not None:
@@ -144,6 +151,51 @@ def create_organization(
     )
     if needs_approval:
         _submit_request(org=org, actor=creator, ip_address=ip_address)
+    return org
+
+
+@transaction.atomic
+def create_unowned_organization(
+    *,
+    actor,
+    display_name: str,
+    name: str = "",
+    logo_url: str = "",
+    primary_color: str = "",
+    page_background_color: str = "",
+    metadata: dict | None = None,
+    ip_address: str | None = None,
+) -> Organization:
+    """A platform-wide actor creates an active org with no members yet.
+
+    Auth0's `POST /organizations`: a platform API client (or staff who may create
+    organizations for others) makes the org; members are added or invited next. Its
+    `created_by` is the person answerable for the actor, who is not made a member.
+    """
+    authorize(actor, permissions.ServiceAction.CREATE_FOR_OTHERS)
+    org = _build_standard_organization(
+        creator=acting_user(actor),
+        display_name=display_name,
+        name=name,
+        org_type="",
+        primary_email="",
+        status=Organization.Status.ACTIVE,
+        owner=None,
+        profile={
+            "logo_url": logo_url,
+            "primary_color": primary_color,
+            "page_background_color": page_background_color,
+            "metadata": metadata or {},
+        },
+    )
+    record_event(
+        org=org,
+        actor=actor,
+        action="org.create",
+        target=org.name,
+        detail={"display_name": org.display_name, "status": org.status, "members": 0},
+        ip_address=ip_address,
+    )
     return org
 
 

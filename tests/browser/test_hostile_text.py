@@ -304,6 +304,12 @@ def hostile_world(settings, live_server):
         reauthentication_minutes=None,
     )
     MembershipFactory(organization=strict, user=owner, role=Membership.Role.MEMBER)
+    # Management API (issue 12): an API client named by the owner.
+    from api import clients as api_clients
+
+    api_client, _ = api_clients.create_org_client(
+        org=org, actor=owner, name=hostile("api-client"), scopes=["read:organizations"]
+    )
     return {
         "staff": staff,
         "owner": owner,
@@ -323,6 +329,7 @@ def hostile_world(settings, live_server):
             "pk": invitation.pk,
             "token": newcomer_token,
             "public_id": pending.public_id,
+            "client_id": api_client.client_id,
         },
     }
 
@@ -406,6 +413,18 @@ def test_no_hostile_text_runs_on_any_page(browser, live_server, transactional_db
     page.get_by_role("button", name="Save settings").click()
     expect(page.locator("main")).to_contain_text("Enter a valid https URL.")
     watcher.check(page, "owner settings refused")
+    # Management API (issue 12): the API clients page, its confirmations, and a client
+    # created through the form (its name quoted in the message beside its secret).
+    api_params = {"org_name": org.name, "client_id": world["params"]["client_id"]}
+    for name in ("api:clients", "api:client_rotate", "api:client_revoke"):
+        needed = {"org_name"} if name == "api:clients" else set(api_params)
+        watcher.visit(page, reverse(name, kwargs={k: api_params[k] for k in needed}), "owner")
+    page.goto(reverse("api:clients", args=[org.name]))
+    page.fill("input[name=name]", hostile("ui-api-client"))
+    page.locator("input[value='read:organizations']").check()
+    page.get_by_role("button", name="Create client").click()
+    expect(page.get_by_test_id("client-secret")).to_be_visible()
+    watcher.check(page, "owner api client created")
     owner_context.close()
 
     # A newcomer follows the invitation link to the sign-up page.

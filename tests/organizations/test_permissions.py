@@ -29,6 +29,8 @@ EXPECTED_MATRIX = {
     Action.INVITE: (True, True, True, False),
     Action.MANAGE_SECURITY: (True, True, False, False),
     Action.MANAGE_BILLING: (True, True, False, False),
+    # Management API (issue 12): the org's API clients
+    Action.MANAGE_API_CLIENTS: (True, True, True, False),
 }
 
 # acting column → may change/remove a holder of: initial owner, owner, admin, member

@@ -233,6 +233,11 @@ TABLE = (
         actor_arg="creator",
     ),
     Row(
+        "create_unowned_organization",
+        ("initial owner", "outsider", "staff without permissions", "staff with seat permissions"),
+        lambda w: {"display_name": "Nobody's"},
+    ),
+    Row(
         "update_organization",
         (*OUTSIDERS, "staff with seat permissions"),
         lambda w: {"org": w.org, "display_name": "Renamed"},

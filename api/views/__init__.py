@@ -1,0 +1,1 @@
+"""The Management API's views: thin, each calls a service or a selector."""
