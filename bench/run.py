@@ -9,9 +9,15 @@ Sizes come from the environment (defaults in brackets):
   BENCH_RUNS [30]            timed requests per page
   BENCH_DATABASE_URL [postgres://postgres@127.0.0.1:5432/orgportal_bench]
 
+  BENCH_PORT [8123]          where gunicorn listens for the wrk step
+  BENCH_GUNICORN [sync,gthread]  the gunicorn worker classes to compare (2 workers each)
+  BENCH_THREADS [4]          threads of a gthread worker
+  BENCH_WRK_SECONDS [5]      how long wrk loads each page
+
 It prints one row per page (median and p95 server time in-process, queries, kB), then,
 when `wrk` is on the PATH, the requests per second of the key pages behind gunicorn
-with two sync workers. The database is dropped at the end, even after an error.
+with two workers of each class. The database is dropped at the end, even after an
+error.
 """
 
 import os
@@ -238,6 +244,8 @@ def pages(names: dict) -> list[tuple[str, str, str]]:
         ("owner", "members page 1", "/o/big/members/"),
         ("owner", "members, last page", "/o/big/members/?page=last"),
         ("owner", "members search", "/o/big/members/?q=m99"),
+        ("owner", "teams", "/o/big/teams/"),
+        ("owner", "structure", "/o/big/structure/"),
         ("owner", "audit log, newest", "/o/big/audit/"),
         ("owner", "audit log, oldest page", f"/o/big/audit/?before={oldest}"),
         ("owner", "audit log, filtered", "/o/big/audit/?action=org.edit"),
@@ -266,54 +274,93 @@ def in_process(names: dict) -> list[tuple[str, str]]:
     return [(clients["owner"].cookies["sessionid"].value, "/o/big/")]
 
 
+HTTP_PAGES = [
+    ("dashboard", "/o/big/"),
+    ("members page", "/o/big/members/"),
+    ("audit log", "/o/big/audit/"),
+]
+
+
+def gunicorn_configs() -> list[tuple[str, list[str]]]:
+    """The gunicorn set-ups to compare, from BENCH_GUNICORN ("sync,gthread" by default):
+    two workers each; gthread workers run BENCH_THREADS (4) threads."""
+    threads = os.environ.get("BENCH_THREADS", "4")
+    known = {
+        "sync": ("2 sync workers", ["--workers", "2", "--worker-class", "sync"]),
+        "gthread": (
+            f"2 gthread workers x {threads}",
+            ["--workers", "2", "--worker-class", "gthread", "--threads", threads],
+        ),
+    }
+    wanted = os.environ.get("BENCH_GUNICORN", "sync,gthread").split(",")
+    return [known[name.strip()] for name in wanted if name.strip() in known]
+
+
+def _wrk(url: str, session_cookie: str) -> str:
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            "-c16",
+            f"-d{os.environ.get('BENCH_WRK_SECONDS', '5')}s",
+            "-H",
+            f"Cookie: sessionid={session_cookie}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = next(line.split()[1] for line in result.splitlines() if line.startswith("Requests/sec"))
+    non_2xx = [line.strip() for line in result.splitlines() if "Non-2xx" in line]
+    return f"{float(rate):.0f}" + (" (errors)" if non_2xx else "")
+
+
 def over_http(session_cookie: str) -> None:
     if shutil.which("wrk") is None:
         print("\nwrk is not installed: skipping requests per second (apt-get install wrk).")
         return
-    gunicorn = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        "2",
-        "--bind",
-        f"127.0.0.1:{PORT}",
-        "--log-level",
-        "warning",
-        "config.wsgi",
-    ]
-    server = subprocess.Popen(gunicorn, cwd=ROOT, start_new_session=True)
-    try:
-        time.sleep(3)
-        print(f"\n{'page over HTTP (gunicorn, 2 sync workers)':44} {'req/s':>8}")
-        print("-" * 54)
-        for label, url in [
-            ("dashboard", "/o/big/"),
-            ("members page", "/o/big/members/"),
-            ("audit log", "/o/big/audit/"),
-        ]:
-            result = subprocess.run(
-                [
+    columns = []
+    for label, options in gunicorn_configs():
+        gunicorn = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            *options,
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "config.wsgi",
+        ]
+        server = subprocess.Popen(gunicorn, cwd=ROOT, start_new_session=True)
+        try:
+            time.sleep(3)
+            rates = []
+            for _, path in HTTP_PAGES:
+                url = f"http://127.0.0.1:{PORT}{path}"
+                warm = [
                     "wrk",
-                    "-t2",
-                    "-c16",
-                    "-d5s",
+                    "-t1",
+                    "-c2",
+                    "-d1s",
                     "-H",
                     f"Cookie: sessionid={session_cookie}",
-                    f"http://127.0.0.1:{PORT}{url}",
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            rate = next(
-                line.split()[1] for line in result.splitlines() if line.startswith("Requests/sec")
-            )
-            non_2xx = [line for line in result.splitlines() if "Non-2xx" in line]
-            print(f"{label:44} {rate:>8}{'  ' + non_2xx[0].strip() if non_2xx else ''}")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+                    url,
+                ]
+                subprocess.run(warm, capture_output=True)
+                rates.append(_wrk(url, session_cookie))
+            columns.append((label, rates))
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=10)
+    print(
+        f"\n{'req/s over HTTP (gunicorn, wrk -t2 -c16)':42}"
+        + "".join(f"{c[0]:>24}" for c in columns)
+    )
+    print("-" * (42 + 24 * len(columns)))
+    for i, (label, _) in enumerate(HTTP_PAGES):
+        print(f"{label:42}" + "".join(f"{c[1][i]:>24}" for c in columns))
 
 
 def main() -> None:

@@ -29,19 +29,21 @@ class ChildOrganizationListView(OrgAccessMixin, ListView):
     def get_queryset(self):
         self.search = self.request.GET.get("q", "").strip()[:100]
         under_name = self.request.GET.get("under", "").strip()
-        self.under = None
+        self.under, self.path = None, []
         if under_name and not self.search:
-            self.under = selectors.descendant_named(self.org, under_name)
-            if self.under is None:
+            self.path = selectors.path_below(self.org, under_name)
+            if self.path is None:
                 raise Http404("No such child organization.")
+            self.under = self.path[-1]
         return selectors.child_rows(self.org, under=self.under, search=self.search)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        selectors.add_held_seats(context["children"])
         context.update(
             search=self.search,
             under=self.under,
-            path=selectors.path_between(self.org, self.under) if self.under else [],
+            path=self.path,
             seat_usage=seats.all_usage(self.org),
         )
         return context
