@@ -18,7 +18,10 @@ from ..models import Membership
 def add_service_error(form, exc: Exception, *, field: str | None = None) -> None:
     """Show a service's refusal on `form`: invalid input on `field`, a refused rule on top."""
     if isinstance(exc, ValidationError):
-        form.add_error(field if field in form.fields else None, exc.messages)
+        if field is None and hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
+            form.add_error(None, exc)  # each message next to the field it names
+        else:
+            form.add_error(field if field in form.fields else None, exc.messages)
     else:
         form.add_error(None, exc.message)
 
