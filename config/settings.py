@@ -212,16 +212,28 @@ MFA_ADAPTER = "accounts.mfa.EncryptingMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Orgportal"
 MFA_REAUTHENTICATION_REQUIRED = True
-# Active sessions (allauth.usersessions): device, IP and sign-in time; end any of them.
-# Recorded at sign-in only: tracking every request would cost a write per page.
+# Active sessions (allauth.usersessions): device, IP, signed in, last seen; end any of
+# them. allauth's own tracking would write on every request: accounts.sessions.touch
+# writes "last seen" at most once per ORGPORTAL_SESSION_ACTIVITY_INTERVAL_SECONDS.
 USERSESSIONS_TRACK_ACTIVITY = False
-# allauth's rate limits are kept in the cache: Redis whenever REDIS_URL is set.
+# allauth's rate limits, kept in the cache (Redis whenever REDIS_URL is set); "key" is
+# the email address, a blocked sign-in answers 429. The README explains each choice.
 ACCOUNT_RATE_LIMITS = {
+    # Every sign-in form post, per IP.
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
+    # Wrong passwords (and wrong second-factor codes, per account): per IP a burst and
+    # an hourly ceiling against password spraying; per address five every five minutes,
+    # short enough that a stranger cannot lock the owner out for long.
+    "login_failed": "10/m/ip,100/h/ip,5/5m/key",
+    # Each reset request sends an email: at most one per address every 3 minutes.
+    "reset_password": "5/m/ip,30/h/ip,1/3m/key",
+    "reset_password_from_key": "20/m/ip",
+    # Each sign-up sends an email too (also to an address that already has an account).
+    "signup": "10/m/ip,100/h/ip",
+    # Re-sending the confirmation email: one per address every 3 minutes.
     "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
 }
 
 # --- Security -----------------------------------------------------------------------
@@ -349,3 +361,26 @@ if SENTRY_DSN:
         environment=env.str("SENTRY_ENVIRONMENT", default=""),
         release=env.str("SENTRY_RELEASE", default=""),
     )
+
+# --- Account security: sessions and sign-in protection ----------------------------------
+
+# Changing the password keeps this session signed in (allauth's
+# ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE stays off) and ends every other one
+# (accounts/sessions.py); a password reset ends them all.
+MIDDLEWARE += ["accounts.middleware.SessionActivityMiddleware"]
+# How often a signed-in session's "last seen" (and IP) is written; 0 keeps the sign-in
+# time only.
+ORGPORTAL_SESSION_ACTIVITY_INTERVAL_SECONDS = env.int(
+    "ORGPORTAL_SESSION_ACTIVITY_INTERVAL_SECONDS", default=300
+)
+# Behind the proxy, allauth (rate limits, sessions, sign-in history) takes the client's
+# address from the X-Forwarded-For entry the proxy wrote, like the audit log.
+if env.bool("DJANGO_BEHIND_PROXY", default=False):
+    ALLAUTH_TRUSTED_PROXY_COUNT = 1
+# Sign-in history is kept this long; the beat task below deletes older rows, expired
+# sessions and their session rows (`manage.py prune_sign_in_history` does the same).
+LOGIN_HISTORY_RETENTION_DAYS = env.int("LOGIN_HISTORY_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["prune-sign-in-history"] = {
+    "task": "accounts.tasks.prune_sign_in_history",
+    "schedule": env.float("LOGIN_HISTORY_PRUNE_INTERVAL_SECONDS", default=3600.0),
+}

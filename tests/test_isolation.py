@@ -6,6 +6,7 @@ org's objects.
 """
 
 import pytest
+from allauth.usersessions.models import UserSession
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -105,6 +106,8 @@ def foreign_kwargs(foreign):
         # Organization security policy.
         "organizations:security": org,
         "organizations:mfa_reminders": org,
+        # Account security: another account's signed-in session.
+        "accounts:session_end": {"session_id": foreign["session"].pk if foreign["session"] else 0},
     }
 
 
@@ -120,6 +123,7 @@ NO_FOREIGN = dict.fromkeys(
         "device",
         "invitation",
         "request",
+        "session",
     )
 )
 
@@ -166,6 +170,9 @@ def make_foreign():
         "child": child,
         "device": device,
         "request": OrganizationFactory(pending=True),
+        "session": UserSession.objects.create(
+            user=stranger, session_key="foreign-session-key", ip="203.0.113.9"
+        ),
     }
 
 
