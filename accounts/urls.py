@@ -18,4 +18,5 @@ urlpatterns = [
         views.SessionEndView.as_view(),
         name="session_end",
     ),
+    path("security/two-factor/off/", views.TurnOffTwoFactorView.as_view(), name="two_factor_off"),
 ]

@@ -9,6 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
+from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
 from django.contrib.messages import constants as message_constants
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
@@ -206,10 +210,21 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Orgportal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 
-# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and recovery
-# codes; turning it off asks for the password again.
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP), security keys
+# and passkeys (WebAuthn), and recovery codes; turning it off asks for the password again.
 MFA_ADAPTER = "accounts.mfa.EncryptingMFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# "Sign in with a passkey" on the sign-in page. Signing up with a passkey is left off: it
+# needs e-mail verification by code, and sign-up goes through the invitation and
+# account-type form. WebAuthn's relying party is the request's host name: it works on
+# https and on http://localhost (a secure context), never on a bare IP address.
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Recovery codes are shown once, right after they are made (and downloadable for ten
+# minutes then); after that only new codes can be had. Removing the authenticator app
+# asks for the password and a code.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+MFA_FORMS = {"deactivate_totp": "accounts.forms.DeactivateTOTPForm"}
+MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
 MFA_TOTP_ISSUER = "Orgportal"
 MFA_REAUTHENTICATION_REQUIRED = True
 # Active sessions (allauth.usersessions): device, IP, signed in, last seen; end any of
@@ -384,3 +399,64 @@ CELERY_BEAT_SCHEDULE["prune-sign-in-history"] = {
     "task": "accounts.tasks.prune_sign_in_history",
     "schedule": env.float("LOGIN_HISTORY_PRUNE_INTERVAL_SECONDS", default=3600.0),
 }
+
+# --- Content-Security-Policy, Permissions-Policy (django-csp) --------------------------
+# Scripts come only from the portal's own static files (no inline script, no eval);
+# a template that truly needs an inline <style> or <script> gets `nonce="{{ CSP_NONCE }}"`,
+# and the nonce is sent only on the pages that use it.
+# Features that load a third party add its origins through these lists (comma-separated
+# in the environment; a settings block may extend them, they are read on every response):
+CSP_EXTRA_SCRIPT_SRC = env.list("CSP_EXTRA_SCRIPT_SRC", default=[])
+CSP_EXTRA_FRAME_SRC = env.list("CSP_EXTRA_FRAME_SRC", default=[])
+CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
+CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
+# Chromium applies form-action to the redirects after a form post too: a sign-in that
+# hands over to an identity provider, or a checkout on the payment provider's site.
+CSP_EXTRA_FORM_ACTION = env.list("CSP_EXTRA_FORM_ACTION", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        # style="" attributes (seat bars, tree indents, e-mail previews) run no script.
+        "style-src-attr": [CSP_UNSAFE_INLINE],
+        # Organization logos are any https URL; Bootstrap draws its icons as data: URLs.
+        "img-src": [CSP_SELF, "data:", "https:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "frame-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+        # Only where the site is served over https; the demo runs on plain http.
+        "upgrade-insecure-requests": SECURE_SSL_REDIRECT,
+    },
+}
+# Where browsers send violation reports (any collector accepting the JSON reports).
+CSP_REPORT_URI = env.str("CSP_REPORT_URI", default="")
+if CSP_REPORT_URI:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [CSP_REPORT_URI]
+# What no page of the portal uses is off for it and every frame in it; WebAuthn
+# (security keys, passkeys) only for the portal's own pages.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "config.security_headers.PortalCSPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.security_headers.PortalCSPMiddleware") + 1,
+    "config.security_headers.PermissionsPolicyMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")

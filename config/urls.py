@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/profile/", include("accounts.urls")),
     # allauth.usersessions' own list: the Security area's sessions page replaces it.
     path("accounts/sessions/", RedirectView.as_view(pattern_name="accounts:sessions")),
+    # Two-factor pages the portal replaces; before allauth's, at the same addresses.
+    path("accounts/2fa/", include("accounts.mfa_urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls")),
     path("", include("invitations.urls")),

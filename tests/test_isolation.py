@@ -6,6 +6,7 @@ org's objects.
 """
 
 import pytest
+from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -108,6 +109,8 @@ def foreign_kwargs(foreign):
         "organizations:mfa_reminders": org,
         # Account security: another account's signed-in session.
         "accounts:session_end": {"session_id": foreign["session"].pk if foreign["session"] else 0},
+        # Two-factor: another account's security key is not found.
+        "mfa_remove_webauthn": {"pk": foreign["key"].pk if foreign.get("key") else 0},
     }
 
 
@@ -172,6 +175,9 @@ def make_foreign():
         "request": OrganizationFactory(pending=True),
         "session": UserSession.objects.create(
             user=stranger, session_key="foreign-session-key", ip="203.0.113.9"
+        ),
+        "key": Authenticator.objects.create(
+            user=UserFactory(), type=Authenticator.Type.WEBAUTHN, data={"name": "Foreign key"}
         ),
     }
 

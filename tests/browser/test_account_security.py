@@ -45,7 +45,9 @@ def test_sign_out_the_phone_then_change_the_password(browsers):
     user = UserFactory(email="ada@example.com")
     phone, laptop = browsers(IPHONE), browsers(LINUX_FIREFOX)
     sign_in(phone, user.email, "a-wrong-password")
-    expect(phone.locator("form")).to_contain_text("not correct")
+    # The sign-in form (the page also has the passkey sign-in's form).
+    sign_in_form = phone.locator("form", has=phone.locator("input[name=login]"))
+    expect(sign_in_form).to_contain_text("not correct")
     sign_in(phone, user.email)
     expect(phone).to_have_url(re.compile(r"/orgs/$"))
     sign_in(laptop, user.email)

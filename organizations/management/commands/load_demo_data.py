@@ -221,6 +221,10 @@ class Command(BaseCommand):
             f"{DEMO_TOTP_SECRET} (right now: {code}; a new one every 30 s)"
         )
         self.stdout.write(
+            "  passkeys and security keys need a host name: open http://localhost:<port>/, "
+            "not 127.0.0.1 (Security, then 'Add a key or passkey')"
+        )
+        self.stdout.write(
             "  MFA policy       globex requires two-factor authentication (its Security tab):"
         )
         self.stdout.write(
