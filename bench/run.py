@@ -9,9 +9,17 @@ Sizes come from the environment (defaults in brackets):
   BENCH_RUNS [30]            timed requests per page
   BENCH_DATABASE_URL [postgres://postgres@127.0.0.1:5432/orgportal_bench]
 
-It prints one row per page (median and p95 server time in-process, queries, kB), then,
+  BENCH_PORT [8123]          where gunicorn listens for the wrk step
+  BENCH_GUNICORN [sync,gthread]  the gunicorn worker classes to compare (2 workers each)
+  BENCH_THREADS [4]          threads of a gthread worker
+  BENCH_WRK_SECONDS [5]      how long wrk loads each page
+
+It prints one row per page (median and p95 server time in-process; the median CPU time
+of this process, which another job on the box inflates less than the wall clock;
+queries; kB), then,
 when `wrk` is on the PATH, the requests per second of the key pages behind gunicorn
-with two sync workers. The database is dropped at the end, even after an error.
+with two workers of each class. The database is dropped at the end, even after an
+error.
 """
 
 import os
@@ -203,7 +211,7 @@ def seed() -> dict:
     return {"owner": owner, "many": many, "oldest": oldest}
 
 
-def measure(client, url: str) -> tuple[float, float, int, float]:
+def measure(client, url: str) -> tuple[float, float, float, int, float]:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
@@ -216,16 +224,17 @@ def measure(client, url: str) -> tuple[float, float, int, float]:
     size = (
         len(b"".join(response.streaming_content)) if response.streaming else len(response.content)
     )
-    timings = []
+    timings, cpu = [], []
     for _ in range(RUNS):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(url)
         if response.streaming:
             b"".join(response.streaming_content)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
     timings.sort()
     p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-    return statistics.median(timings), p95, query_count, size / 1024
+    return statistics.median(timings), p95, statistics.median(cpu), query_count, size / 1024
 
 
 def pages(names: dict) -> list[tuple[str, str, str]]:
@@ -238,6 +247,8 @@ def pages(names: dict) -> list[tuple[str, str, str]]:
         ("owner", "members page 1", "/o/big/members/"),
         ("owner", "members, last page", "/o/big/members/?page=last"),
         ("owner", "members search", "/o/big/members/?q=m99"),
+        ("owner", "teams", "/o/big/teams/"),
+        ("owner", "structure", "/o/big/structure/"),
         ("owner", "audit log, newest", "/o/big/audit/"),
         ("owner", "audit log, oldest page", f"/o/big/audit/?before={oldest}"),
         ("owner", "audit log, filtered", "/o/big/audit/?action=org.edit"),
@@ -258,62 +269,101 @@ def in_process(names: dict) -> list[tuple[str, str]]:
     for who in ("owner", "many"):
         clients[who] = Client()
         clients[who].force_login(names[who])
-    print(f"\n{'page':34} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'kB':>8}")
-    print("-" * 72)
+    print(f"\n{'page':34} {'median ms':>10} {'p95 ms':>8} {'cpu ms':>8} {'queries':>8} {'kB':>8}")
+    print("-" * 81)
     for who, label, url in pages(names):
-        median, p95, queries, kb = measure(clients[who], url)
-        print(f"{label:34} {median:10.1f} {p95:8.1f} {queries:8d} {kb:8.1f}")
+        median, p95, cpu, queries, kb = measure(clients[who], url)
+        print(f"{label:34} {median:10.1f} {p95:8.1f} {cpu:8.1f} {queries:8d} {kb:8.1f}")
     return [(clients["owner"].cookies["sessionid"].value, "/o/big/")]
+
+
+HTTP_PAGES = [
+    ("dashboard", "/o/big/"),
+    ("members page", "/o/big/members/"),
+    ("audit log", "/o/big/audit/"),
+]
+
+
+def gunicorn_configs() -> list[tuple[str, list[str]]]:
+    """The gunicorn set-ups to compare, from BENCH_GUNICORN ("sync,gthread" by default):
+    two workers each; gthread workers run BENCH_THREADS (4) threads."""
+    threads = os.environ.get("BENCH_THREADS", "4")
+    known = {
+        "sync": ("2 sync workers", ["--workers", "2", "--worker-class", "sync"]),
+        "gthread": (
+            f"2 gthread workers x {threads}",
+            ["--workers", "2", "--worker-class", "gthread", "--threads", threads],
+        ),
+    }
+    wanted = os.environ.get("BENCH_GUNICORN", "sync,gthread").split(",")
+    return [known[name.strip()] for name in wanted if name.strip() in known]
+
+
+def _wrk(url: str, session_cookie: str) -> str:
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            "-c16",
+            f"-d{os.environ.get('BENCH_WRK_SECONDS', '5')}s",
+            "-H",
+            f"Cookie: sessionid={session_cookie}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = next(line.split()[1] for line in result.splitlines() if line.startswith("Requests/sec"))
+    non_2xx = [line.strip() for line in result.splitlines() if "Non-2xx" in line]
+    return f"{float(rate):.0f}" + (" (errors)" if non_2xx else "")
 
 
 def over_http(session_cookie: str) -> None:
     if shutil.which("wrk") is None:
         print("\nwrk is not installed: skipping requests per second (apt-get install wrk).")
         return
-    gunicorn = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        "2",
-        "--bind",
-        f"127.0.0.1:{PORT}",
-        "--log-level",
-        "warning",
-        "config.wsgi",
-    ]
-    server = subprocess.Popen(gunicorn, cwd=ROOT, start_new_session=True)
-    try:
-        time.sleep(3)
-        print(f"\n{'page over HTTP (gunicorn, 2 sync workers)':44} {'req/s':>8}")
-        print("-" * 54)
-        for label, url in [
-            ("dashboard", "/o/big/"),
-            ("members page", "/o/big/members/"),
-            ("audit log", "/o/big/audit/"),
-        ]:
-            result = subprocess.run(
-                [
+    columns = []
+    for label, options in gunicorn_configs():
+        gunicorn = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            *options,
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "config.wsgi",
+        ]
+        server = subprocess.Popen(gunicorn, cwd=ROOT, start_new_session=True)
+        try:
+            time.sleep(3)
+            rates = []
+            for _, path in HTTP_PAGES:
+                url = f"http://127.0.0.1:{PORT}{path}"
+                warm = [
                     "wrk",
-                    "-t2",
-                    "-c16",
-                    "-d5s",
+                    "-t1",
+                    "-c2",
+                    "-d1s",
                     "-H",
                     f"Cookie: sessionid={session_cookie}",
-                    f"http://127.0.0.1:{PORT}{url}",
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            rate = next(
-                line.split()[1] for line in result.splitlines() if line.startswith("Requests/sec")
-            )
-            non_2xx = [line for line in result.splitlines() if "Non-2xx" in line]
-            print(f"{label:44} {rate:>8}{'  ' + non_2xx[0].strip() if non_2xx else ''}")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+                    url,
+                ]
+                subprocess.run(warm, capture_output=True)
+                rates.append(_wrk(url, session_cookie))
+            columns.append((label, rates))
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=10)
+    print(
+        f"\n{'req/s over HTTP (gunicorn, wrk -t2 -c16)':42}"
+        + "".join(f"{c[0]:>24}" for c in columns)
+    )
+    print("-" * (42 + 24 * len(columns)))
+    for i, (label, _) in enumerate(HTTP_PAGES):
+        print(f"{label:42}" + "".join(f"{c[1][i]:>24}" for c in columns))
 
 
 def main() -> None:

@@ -16,6 +16,8 @@ from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
 from django.contrib.messages import constants as message_constants
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
+from operations.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -322,27 +324,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$", r"^metrics/?$"]
 
 # Plain text lines by default, one JSON object per line with LOG_FORMAT=json.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "request_id": {"()": "operations.logs.RequestIdFilter"},
-        "redact_paths": {"()": "operations.logs.RedactPathFilter"},
-    },
-    "formatters": {
-        "plain": {"()": "operations.logs.PlainFormatter"},
-        "json": {"()": "operations.logs.JsonFormatter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "json" if LOG_FORMAT == "json" else "plain",
-            "filters": ["request_id", "redact_paths"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+LOGGING = logging_config(level=env.str("DJANGO_LOG_LEVEL", default="INFO"), fmt=LOG_FORMAT)
 # Take the request id from X-Request-ID only when a proxy in front sets it.
 REQUEST_ID_FROM_PROXY = env.bool(
     "REQUEST_ID_FROM_PROXY", default=env.bool("DJANGO_BEHIND_PROXY", default=False)

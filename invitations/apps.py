@@ -17,6 +17,7 @@ class InvitationsConfig(AppConfig):
             "invitations",
             held_count=selectors.held_seat_count,
             annotation=selectors.held_seat_annotation,
+            held_counts=selectors.held_seat_counts,
         )
         # A removed member's open invitations to the org are revoked, with audit rows.
         hooks.register_member_removed("invitations", revoke_for_removed_member)

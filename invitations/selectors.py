@@ -47,6 +47,17 @@ def held_seat_count(org: Organization) -> int:
     return _seat_holding(organization=org).count()
 
 
+def held_seat_counts(org_ids) -> dict[int, int]:
+    """The seat-holder hook's counts for a page of orgs, in one grouped query."""
+    return dict(
+        _seat_holding(organization_id__in=list(org_ids))
+        .order_by()
+        .values("organization_id")
+        .annotate(n=Count("pk"))
+        .values_list("organization_id", "n")
+    )
+
+
 def held_seat_annotation():
     """The seat-holder hook's annotation: the same count per row of an Organization query."""
     return Coalesce(

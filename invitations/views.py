@@ -18,6 +18,7 @@ from organizations.errors import OrganizationError
 from organizations.mixins import OrgAccessMixin, client_ip
 from organizations.permissions import Action
 from organizations.seats import user_seat_usage
+from organizations.views.base import row_url
 
 from . import selectors, services, session
 from .errors import InvitationInvalid, WrongAccount
@@ -47,10 +48,17 @@ class InvitationListView(OrgAccessMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        grantable = permissions.grantable_roles(self.membership)
+        resend_url = row_url("invitations:resend", self.org.name)
+        revoke_url = row_url("invitations:revoke", self.org.name)
+        for invitation in context["invitations"]:
+            if invitation.role in grantable:
+                invitation.resend_url = resend_url(invitation.pk)
+                invitation.revoke_url = revoke_url(invitation.pk)
         context.update(
             user_seats=user_seat_usage(self.org),
             blocked_reason=permissions.org_invite_blocked_reason(self.org),
-            grantable_roles=permissions.grantable_roles(self.membership),
+            grantable_roles=grantable,
         )
         return context
 

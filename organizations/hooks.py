@@ -12,6 +12,9 @@ Seat holders — `register_seat_holder(name, held_count=..., annotation=...)`
     NULL: wrap it in `Coalesce(..., 0)`) counting the same thing, so list pages
     annotate every org in one query. `organizations.seats` adds up every registered
     holder; it must be called under the pool's lock to act on the answer.
+    Optionally `held_counts(org_ids)` returns `{org_id: seats}` for a page of orgs in
+    one grouped query: a list of child orgs uses it rather than the annotation, whose
+    correlated subquery the planner may run as a scan per row.
 
 On-member-removed handlers — `register_member_removed(name, handler)`
     `handler(*, org, user, actor, ip_address)` runs inside the transaction that
@@ -25,6 +28,21 @@ On-member-removed handlers — `register_member_removed(name, handler)`
 The owner inviter — `register_owner_inviter(func)`
     `func(*, org, inviter, email, ip_address)` invites `email` as an owner of a new
     org; without it, an owner's address must belong to an existing account.
+
+Per-request org state — `register_access_annotation(name, factory)`
+    Something every org page needs about the current user in the current org (a
+    billing past-due flag, whether the org's security policy is met). `factory(*,
+    user, org_ref)` returns an expression evaluated on the row that loads the user's
+    access (`org_ref` names the org's id on that row: use `OuterRef(org_ref)` in a
+    subquery), so the value rides on the query every org page makes anyway and costs
+    no query of its own. It reaches the view as `self.access.state[name]` and
+    templates as `org_access.state.<name>`.
+
+Access checks — `register_access_check(name, check)`
+    `check(request, access)` runs on every org page after the role check, with the
+    access loaded (its `state` included); it returns None to let the request through,
+    or a response (e.g. a redirect to set up two-factor authentication), or raises
+    PermissionDenied. It must not query: read what it needs from `access.state`.
 
 Periodic sweeps are not registered here: the sweep runs in `notifications`, which
 sits below `organizations` and may not import it, so each app names its sweep job
@@ -50,20 +68,28 @@ class SeatHolder:
     resource: str
     held_count: Callable
     annotation: Callable
+    held_counts: Callable | None = None
 
 
 _seat_holders: dict[str, SeatHolder] = {}
 _member_removed: dict[str, Callable] = {}
+_access_annotations: dict[str, Callable] = {}
+_access_checks: dict[str, Callable] = {}
 _owner_inviter: Callable | None = None
 
 
 def register_seat_holder(
-    name: str, *, held_count: Callable, annotation: Callable, resource: str = USERS
+    name: str,
+    *,
+    held_count: Callable,
+    annotation: Callable,
+    resource: str = USERS,
+    held_counts: Callable | None = None,
 ) -> None:
     """Count seats of `resource` that app `name` holds: see the module's contract."""
     if resource not in (USERS, DEVICES):
         raise ValueError(f"not a seat resource: {resource}")
-    _seat_holders[name] = SeatHolder(name, resource, held_count, annotation)
+    _seat_holders[name] = SeatHolder(name, resource, held_count, annotation, held_counts)
 
 
 def unregister_seat_holder(name: str) -> None:
@@ -88,6 +114,29 @@ def held_seats_annotation(resource: str = USERS):
     return Value(0, output_field=IntegerField()) if total is None else total
 
 
+def held_seats_by_org(org_ids, resource: str = USERS) -> dict[int, int]:
+    """`{org_id: seats the registered apps hold}` for a page of orgs: one query a holder."""
+    from .models import Organization
+
+    org_ids = list(org_ids)
+    totals = dict.fromkeys(org_ids, 0)
+    if not org_ids:
+        return totals
+    for holder in seat_holders(resource):
+        if holder.held_counts is not None:
+            counts = holder.held_counts(org_ids)
+        else:
+            counts = dict(
+                Organization.objects.filter(pk__in=org_ids)
+                .annotate(held=holder.annotation())
+                .values_list("pk", "held")
+            )
+        for org_id, held in counts.items():
+            if org_id in totals:
+                totals[org_id] += held
+    return totals
+
+
 def register_member_removed(name: str, handler: Callable) -> None:
     """Run `handler(*, org, user, actor, ip_address)` when a member is removed."""
     _member_removed[name] = handler
@@ -103,6 +152,46 @@ def member_removed(*, org, user, actor, ip_address: str | None = None) -> dict:
     for handler in list(_member_removed.values()):
         detail.update(handler(org=org, user=user, actor=actor, ip_address=ip_address) or {})
     return detail
+
+
+def register_access_annotation(name: str, factory: Callable) -> None:
+    """Load `factory(*, user, org_ref)` with the user's access on every org page."""
+    _access_annotations[name] = factory
+
+
+def unregister_access_annotation(name: str) -> None:
+    _access_annotations.pop(name, None)
+
+
+def access_annotations(user, org_ref: str) -> dict:
+    """The registered per-request values, as annotations for the access query."""
+    return {
+        f"{ACCESS_STATE_PREFIX}{name}": factory(user=user, org_ref=org_ref)
+        for name, factory in _access_annotations.items()
+    }
+
+
+def access_state(row) -> dict:
+    """The registered per-request values read back from a row the access query loaded."""
+    return {
+        name: getattr(row, f"{ACCESS_STATE_PREFIX}{name}", None) for name in _access_annotations
+    }
+
+
+ACCESS_STATE_PREFIX = "access_state_"
+
+
+def register_access_check(name: str, check: Callable) -> None:
+    """Run `check(request, access)` on every org page, after the role check."""
+    _access_checks[name] = check
+
+
+def unregister_access_check(name: str) -> None:
+    _access_checks.pop(name, None)
+
+
+def access_checks() -> list[Callable]:
+    return list(_access_checks.values())
 
 
 def register_owner_inviter(func: Callable) -> None:

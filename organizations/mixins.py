@@ -1,5 +1,7 @@
 """The one place that turns `/o/<org_name>/…` into an org the user may see, or a 404."""
 
+from dataclasses import dataclass, field
+
 from allauth.core.exceptions import ReauthenticationRequired
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -8,7 +10,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
-from . import security
+from . import hooks, security
+from .models import Membership, Organization
 from .permissions import (
     Action,
     OrgPermissions,
@@ -27,6 +30,38 @@ def client_ip(request) -> str | None:
         if forwarded:
             return forwarded.split(",")[0].strip()
     return request.META.get("REMOTE_ADDR")
+
+
+@dataclass
+class OrgAccess:
+    """What an org page knows about the signed-in user in the org of its URL.
+
+    Loaded once per request by `OrgAccessMixin`, in one query: the membership (or
+    the access inherited from a parent org), the org row with its parent, and the
+    per-request values other apps register with `hooks.register_access_annotation`
+    (in `state`, by name). Views read it as `self.access`, templates as
+    `org_access` (and, as before, `org`, `membership`, `permissions`). Anything every
+    org page shows or checks (a banner, a policy) reads from here and adds no query.
+    """
+
+    org: Organization
+    membership: Membership
+    permissions: OrgPermissions
+    state: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, membership: Membership) -> "OrgAccess":
+        return cls(
+            org=membership.organization,
+            membership=membership,
+            permissions=OrgPermissions(membership),
+            state=hooks.access_state(membership),
+        )
+
+    @property
+    def inherited(self) -> bool:
+        """Access through an owner's or admin's role in a parent org, not a membership."""
+        return self.membership.pk is None
 
 
 class OrgAccessMixin(LoginRequiredMixin):
@@ -51,6 +86,7 @@ class OrgAccessMixin(LoginRequiredMixin):
         membership = membership_for(request.user, kwargs[self.org_url_kwarg])
         if membership is None:
             raise Http404("No organization found.")
+        self.access = OrgAccess.of(membership)
         self.membership = membership
         self.org = membership.organization
         gate = enforce_security_policy(request, membership)
@@ -71,6 +107,10 @@ class OrgAccessMixin(LoginRequiredMixin):
             and not membership_allows(membership, self.required_post_action)
         ):
             raise PermissionDenied("Your role in this organization does not allow this.")
+        for check in hooks.access_checks():
+            refused = check(request, self.access)
+            if refused is not None:
+                return refused
         response = super().dispatch(request, *args, **kwargs)
         if membership.pk is not None:
             remember_org(request, response, self.org.name)
@@ -87,9 +127,10 @@ class OrgAccessMixin(LoginRequiredMixin):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
+            org_access=self.access,
             org=self.org,
             membership=self.membership,
-            permissions=OrgPermissions(self.membership),
+            permissions=self.access.permissions,
         )
         return context
 

@@ -13,13 +13,14 @@ refuses when too little is left, all inside the caller's transaction.
 
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import Count, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from config.metrics import count_seat_refusal
 
 from . import hooks
 from .errors import OrganizationError
-from .models import Organization
+from .models import Device, Membership, Organization
 
 USERS = hooks.USERS
 DEVICES = hooks.DEVICES
@@ -47,6 +48,14 @@ class SeatUsage:
     limit: int
     used: int
     allotted: int = 0
+    # Of `used`, the seats other apps hold (pending invitations); the rest are members
+    # (user seats) or registered devices (device seats).
+    held: int = 0
+
+    @property
+    def own(self) -> int:
+        """Members (user seats) or devices (device seats) counted in `used`."""
+        return self.used - self.held
 
     @property
     def label(self) -> str:
@@ -75,10 +84,39 @@ def held_count(org: Organization, resource: str = USERS) -> int:
     return hooks.held_seats(org, resource)
 
 
+def _counts(org: Organization, resources) -> dict[str, int]:
+    """For each resource: what `org` uses itself (members or devices), what other apps
+    hold in its pool, and what it gives its groups. Two queries: the org's own counts
+    together, then the holders' grouped counts (`hooks.held_seats_by_org`), each filtered
+    by the org's id as a constant, so that the planner sizes them by the org's own
+    rows rather than by the average org's."""
+    columns = {}
+    for resource in resources:
+        model = Membership if resource == USERS else Device
+        columns[f"{resource}_own"] = _count(
+            model.objects.filter(organization_id=org.pk), by="organization_id"
+        )
+        columns[f"{resource}_allotted"] = _count(
+            Organization.objects.filter(parent_id=org.pk, kind=Organization.Kind.GROUP),
+            by="parent_id",
+            total=RESOURCES[resource]["limit_field"],
+        )
+    counts = Organization.objects.filter(pk=org.pk).values(**columns).get()
+    for resource in resources:
+        counts[f"{resource}_held"] = hooks.held_seats_by_org([org.pk], resource)[org.pk]
+    return counts
+
+
+def _count(rows, *, by: str, total: str | None = None):
+    """A scalar subquery: the number of `rows` (all sharing `by`), or the sum of their
+    `total` column; 0 when there are none."""
+    aggregate = Sum(total) if total else Count("*")
+    grouped = rows.order_by().values(by).annotate(value=aggregate).values("value")
+    return Coalesce(Subquery(grouped[:1]), 0)
+
+
 def used(org: Organization, resource: str) -> int:
-    if resource == USERS:
-        return org.memberships.count() + held_count(org, USERS)
-    return org.devices.count() + held_count(org, DEVICES)
+    return usage(org, resource).used
 
 
 def allotted(org: Organization, resource: str) -> int:
@@ -88,35 +126,26 @@ def allotted(org: Organization, resource: str) -> int:
     return total or 0
 
 
-def usage(org: Organization, resource: str) -> SeatUsage:
+def _usage(org: Organization, resource: str, counts: dict[str, int]) -> SeatUsage:
     return SeatUsage(
         resource=resource,
         limit=getattr(org, RESOURCES[resource]["limit_field"]),
-        used=used(org, resource),
-        allotted=allotted(org, resource),
+        used=counts[f"{resource}_own"] + counts[f"{resource}_held"],
+        allotted=counts[f"{resource}_allotted"],
+        held=counts[f"{resource}_held"],
     )
 
 
-def all_usage(org: Organization, *, member_count: int | None = None) -> dict[str, SeatUsage]:
-    """Both resources of `org` in a few small queries (one per seat holder, plus three)."""
-    allotments = org.children.filter(kind=Organization.Kind.GROUP).aggregate(
-        users=Sum("user_seat_limit"), devices=Sum("device_seat_limit")
-    )
-    members = org.memberships.count() if member_count is None else member_count
-    return {
-        USERS: SeatUsage(
-            resource=USERS,
-            limit=org.user_seat_limit,
-            used=members + held_count(org, USERS),
-            allotted=allotments["users"] or 0,
-        ),
-        DEVICES: SeatUsage(
-            resource=DEVICES,
-            limit=org.device_seat_limit,
-            used=org.devices.count() + held_count(org, DEVICES),
-            allotted=allotments["devices"] or 0,
-        ),
-    }
+def usage(org: Organization, resource: str) -> SeatUsage:
+    """`org`'s pool of `resource`, in one query (exact under the pool's lock)."""
+    return _usage(org, resource, _counts(org, [resource]))
+
+
+def all_usage(org: Organization) -> dict[str, SeatUsage]:
+    """Both resources of `org`, in one query however many members, devices, seat
+    holders and groups it has."""
+    counts = _counts(org, RESOURCES)
+    return {resource: _usage(org, resource, counts) for resource in RESOURCES}
 
 
 def user_seat_usage(org: Organization) -> SeatUsage:

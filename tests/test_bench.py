@@ -15,9 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.needs_postgres
 def test_the_benchmark_seeds_times_every_page_and_drops_its_database():
     server = settings.DATABASES["default"]
+    # Named after the test database, so that two checkouts on one server never share it.
+    name = f"{server['NAME']}_bench"
     url = urlunsplit(
         urlsplit(f"postgres://{server['USER']}@{server['HOST']}:{server['PORT']}/")._replace(
-            path="/orgportal_bench_selftest"
+            path=f"/{name}"
         )
     )
     env = {
@@ -29,6 +31,7 @@ def test_the_benchmark_seeds_times_every_page_and_drops_its_database():
         "BENCH_GROUPS": "15",
         "BENCH_USER_ORGS": "12",
         "BENCH_RUNS": "1",
+        "BENCH_PORT": os.environ.get("BENCH_PORT", "8123"),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
     }
     done = subprocess.run(
@@ -52,7 +55,5 @@ def test_the_benchmark_seeds_times_every_page_and_drops_its_database():
     import psycopg
 
     with psycopg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres"))) as conn:
-        left = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = 'orgportal_bench_selftest'"
-        ).fetchone()
+        left = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
     assert left is None

@@ -75,22 +75,24 @@ def _clean_policy(
                 params={"max": security.MAX_DOMAINS},
             )
         )
-    if session_lifetime_hours is not None and not (
-        1 <= session_lifetime_hours <= security.MAX_SESSION_LIFETIME_HOURS
-    ):
-        errors["session_lifetime_hours"] = ValidationError(
+    for field, value, maximum, message, code in (
+        (
+            "session_lifetime_hours",
+            session_lifetime_hours,
+            security.MAX_SESSION_LIFETIME_HOURS,
             "Between 1 and %(max)d hours, or empty for no limit.",
-            code="invalid_session_lifetime",
-            params={"max": security.MAX_SESSION_LIFETIME_HOURS},
-        )
-    if reauthentication_minutes is not None and not (
-        1 <= reauthentication_minutes <= security.MAX_REAUTHENTICATION_MINUTES
-    ):
-        errors["reauthentication_minutes"] = ValidationError(
+            "invalid_session_lifetime",
+        ),
+        (
+            "reauthentication_minutes",
+            reauthentication_minutes,
+            security.MAX_REAUTHENTICATION_MINUTES,
             "Between 1 and %(max)d minutes, or empty for the default.",
-            code="invalid_reauthentication_window",
-            params={"max": security.MAX_REAUTHENTICATION_MINUTES},
-        )
+            "invalid_reauthentication_window",
+        ),
+    ):
+        if value is not None and not 1 <= value <= maximum:
+            errors[field] = ValidationError(message, code=code, params={"max": maximum})
     if errors:
         raise ValidationError(errors)
     return {

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView
 
@@ -17,7 +18,10 @@ from ..models import Membership
 def add_service_error(form, exc: Exception, *, field: str | None = None) -> None:
     """Show a service's refusal on `form`: invalid input on `field`, a refused rule on top."""
     if isinstance(exc, ValidationError):
-        form.add_error(field if field in form.fields else None, exc.messages)
+        if field is None and hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
+            form.add_error(None, exc)  # each message next to the field it names
+        else:
+            form.add_error(field if field in form.fields else None, exc.messages)
     else:
         form.add_error(None, exc.message)
 
@@ -44,6 +48,17 @@ class OrgServiceFormView(OrgAccessMixin, FormView):
         if message:
             messages.success(self.request, message)
         return redirect(self.get_success_url())
+
+
+_ROW_MARKER = "987654321987654321"
+
+
+def row_url(viewname: str, *args):
+    """`url(pk)`: the URL of `viewname` for one row of a list, its last argument the row's
+    id. Reversed once per page instead of once per row (a reverse costs more than the
+    rest of a row's rendering)."""
+    prefix, suffix = reverse(viewname, args=[*args, int(_ROW_MARKER)]).rsplit(_ROW_MARKER, 1)
+    return lambda pk: f"{prefix}{pk}{suffix}"
 
 
 def paginate(request, queryset, *, per_page: int = 50) -> dict:

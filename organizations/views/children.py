@@ -13,6 +13,7 @@ from ..forms import ChildOrganizationForm, SeatsForm
 from ..mixins import OrgAccessMixin, client_ip
 from ..models import Organization
 from ..permissions import Action, can_change_customer_pool
+from .base import OrgServiceFormView
 
 CHILDREN_PAGE_SIZE = 50
 
@@ -29,25 +30,27 @@ class ChildOrganizationListView(OrgAccessMixin, ListView):
     def get_queryset(self):
         self.search = self.request.GET.get("q", "").strip()[:100]
         under_name = self.request.GET.get("under", "").strip()
-        self.under = None
+        self.under, self.path = None, []
         if under_name and not self.search:
-            self.under = selectors.descendant_named(self.org, under_name)
-            if self.under is None:
+            self.path = selectors.path_below(self.org, under_name)
+            if self.path is None:
                 raise Http404("No such child organization.")
+            self.under = self.path[-1]
         return selectors.child_rows(self.org, under=self.under, search=self.search)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        selectors.add_held_seats(context["children"])
         context.update(
             search=self.search,
             under=self.under,
-            path=selectors.path_between(self.org, self.under) if self.under else [],
+            path=self.path,
             seat_usage=seats.all_usage(self.org),
         )
         return context
 
 
-class ChildOrganizationCreateView(OrgAccessMixin, FormView):
+class ChildOrganizationCreateView(OrgServiceFormView):
     required_action = Action.MANAGE_CHILDREN
     template_name = "organizations/children_create.html"
     form_class = ChildOrganizationForm
@@ -66,32 +69,26 @@ class ChildOrganizationCreateView(OrgAccessMixin, FormView):
         context.update(kind=self.kind, seat_usage=seats.all_usage(self.org))
         return context
 
-    def form_valid(self, form):
+    def perform(self, form) -> str:
         data = form.cleaned_data
-        try:
-            child = services.create_child_organization(
-                parent=self.org,
-                creator=self.request.user,
-                kind=self.kind,
-                display_name=data["display_name"],
-                name=data["name"],
-                admin_email=data["admin_email"],
-                user_seats=data["user_seats"],
-                device_seats=data["device_seats"],
-                ip_address=client_ip(self.request),
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            return self.form_invalid(form)
-        except OrganizationError as exc:
-            form.add_error(None, exc.message)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, f"{child.get_kind_display()} “{child.display_name}” created."
+        self.child = services.create_child_organization(
+            parent=self.org,
+            creator=self.request.user,
+            kind=self.kind,
+            display_name=data["display_name"],
+            name=data["name"],
+            admin_email=data["admin_email"],
+            user_seats=data["user_seats"],
+            device_seats=data["device_seats"],
+            ip_address=client_ip(self.request),
         )
-        if data["invite_members"]:
-            return redirect(invite_url(child))
-        return redirect("organizations:children", org_name=self.org.name)
+        self.invite_next = data["invite_members"]
+        return f"{self.child.get_kind_display()} “{self.child.display_name}” created."
+
+    def get_success_url(self):
+        if self.invite_next:
+            return invite_url(self.child)
+        return reverse("organizations:children", kwargs={"org_name": self.org.name})
 
 
 def invite_url(org: Organization) -> str:

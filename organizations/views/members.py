@@ -10,7 +10,7 @@ from ..forms import ConfirmForm, MemberEditForm
 from ..mixins import OrgAccessMixin, client_ip, require_recent_password
 from ..models import Membership
 from ..permissions import Action
-from .base import OrgServiceFormView
+from .base import OrgServiceFormView, row_url
 
 MEMBERS_PAGE_SIZE = 50
 MFA_FILTERS = {"missing": "Without MFA", "enabled": "With MFA"}
@@ -33,9 +33,14 @@ class MemberListView(OrgAccessMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        for member in context["members"]:
+        edit_url = row_url("organizations:member_edit", self.org.name)
+        remove_url = row_url("organizations:member_remove", self.org.name)
+        for member in selectors.with_org(context["members"], self.org):
             member.manageable = permissions.can_manage_member(self.membership, member)
+            if member.manageable:
+                member.edit_url, member.remove_url = edit_url(member.pk), remove_url(member.pk)
             member.is_you = member.pk == self.membership.pk
+            member.team_names = ", ".join(team.name for team in member.teams.all())
         if self.show_mfa:
             selectors.mark_mfa(context["members"])
         context.update(

@@ -121,10 +121,10 @@ class OrganizationDashboardView(OrgAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        count = selectors.member_count(self.org)
+        seat_usage = seats.all_usage(self.org)
         context.update(
-            member_count=count,
-            seat_usage=seats.all_usage(self.org, member_count=count),
+            member_count=seat_usage[seats.USERS].own,
+            seat_usage=seat_usage,
             teams=selectors.teams_with_counts(self.org),
         )
         return context

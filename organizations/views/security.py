@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -61,27 +60,19 @@ class SecurityPolicyView(OrgServiceFormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
+    def perform(self, form) -> str:
         data = form.cleaned_data
-        try:
-            services.update_security_policy(
-                org=self.org,
-                actor=self.request.user,
-                require_mfa=data["require_mfa"],
-                allowed_email_domains=data["allowed_email_domains"],
-                session_lifetime_hours=data["session_lifetime_hours"],
-                reauthentication_minutes=data["reauthentication_minutes"],
-                ip_address=client_ip(self.request),
-            )
-        except ValidationError as exc:
-            # Field errors (a bad domain, the lock-out guard) go next to their field.
-            form.add_error(None, exc)
-            return self.form_invalid(form)
-        except OrganizationError as exc:
-            form.add_error(None, exc.message)
-            return self.form_invalid(form)
-        messages.success(self.request, "Security policy saved.")
-        return redirect(self.get_success_url())
+        # Field errors (a bad domain, the lock-out guard) go next to their field.
+        services.update_security_policy(
+            org=self.org,
+            actor=self.request.user,
+            require_mfa=data["require_mfa"],
+            allowed_email_domains=data["allowed_email_domains"],
+            session_lifetime_hours=data["session_lifetime_hours"],
+            reauthentication_minutes=data["reauthentication_minutes"],
+            ip_address=client_ip(self.request),
+        )
+        return "Security policy saved."
 
     def get_success_url(self):
         return reverse("organizations:security", kwargs={"org_name": self.org.name})

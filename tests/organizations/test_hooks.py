@@ -18,7 +18,12 @@ pytestmark = pytest.mark.django_db
 def _registry_restored():
     """Each test may register and unregister freely; the apps' entries come back after."""
     holders, handlers = dict(hooks._seat_holders), dict(hooks._member_removed)
+    annotations, checks = dict(hooks._access_annotations), dict(hooks._access_checks)
     yield
+    hooks._access_annotations.clear()
+    hooks._access_annotations.update(annotations)
+    hooks._access_checks.clear()
+    hooks._access_checks.update(checks)
     hooks._seat_holders.clear()
     hooks._seat_holders.update(holders)
     hooks._member_removed.clear()
@@ -82,6 +87,42 @@ def test_the_holders_annotation_reaches_the_child_list(org, owner):
     hooks.unregister_seat_holder("tickets")
     [[row]] = selectors.descendants_by_level(org)
     assert row.held_user_seats == 0
+
+
+def test_a_page_of_child_rows_gets_the_holders_seats_in_one_query_each(
+    org, owner, django_assert_num_queries
+):
+    from organizations.models import Organization
+
+    Organization.objects.filter(pk=org.pk).update(user_seat_limit=20)
+    groups = [
+        services.create_child_organization(
+            parent=org,
+            creator=owner,
+            kind="group",
+            display_name=f"Group {i}",
+            admin_email=owner.email,
+            user_seats=5,
+            device_seats=0,
+        )
+        for i in range(3)
+    ]
+    InvitationFactory(organization=groups[0])
+    InvitationFactory(organization=groups[0])
+    InvitationFactory(organization=groups[2])
+    InvitationFactory(organization=groups[2], expires_at=timezone.now() - timedelta(minutes=1))
+    # A holder without `held_counts` is asked through its annotation, one query too.
+    hooks.register_seat_holder(
+        "tickets", held_count=lambda pool: 2, annotation=lambda: Value(2, IntegerField())
+    )
+    rows = list(selectors.child_rows(org))
+    with django_assert_num_queries(2):
+        selectors.add_held_seats(rows)
+    assert {row.name: row.held_user_seats for row in rows} == {
+        groups[0].name: 4,
+        groups[1].name: 2,
+        groups[2].name: 3,
+    }
 
 
 def test_pending_invitations_hold_seats_through_the_registry(org):
@@ -156,3 +197,95 @@ def _user():
     from ..factories import UserFactory
 
     return UserFactory()
+
+
+# --- per-request org state and access checks -------------------------------------------
+
+
+def _team_count(*, user, org_ref):
+    """An app's per-request value: here, how many teams the org has (a subquery)."""
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from organizations.models import Team
+
+    return Coalesce(
+        Subquery(
+            Team.objects.filter(organization=OuterRef(org_ref))
+            .order_by()
+            .values("organization")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        0,
+    )
+
+
+def test_a_registered_access_value_rides_on_the_access_query(
+    client_for, org, owner, django_assert_num_queries, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    from organizations.models import Team
+
+    url = reverse("organizations:roles", args=[org.name])
+    client = client_for(owner)
+    client.get(url)
+    with django_assert_max_num_queries(50) as before:
+        client.get(url)
+    Team.objects.create(organization=org, name="Blue")
+    Team.objects.create(organization=org, name="Red")
+    hooks.register_access_annotation("team_count", _team_count)
+    with django_assert_num_queries(len(before.captured_queries)):
+        response = client.get(url)
+    assert response.context["org_access"].state == {"team_count": org.teams.count()}
+    assert org.teams.count() >= 2
+    assert response.context["org_access"].org == org
+    hooks.unregister_access_annotation("team_count")
+    assert client.get(url).context["org_access"].state == {}
+
+
+def test_an_inherited_access_gets_the_registered_values_too(org, owner):
+    from organizations.mixins import OrgAccess
+    from organizations.models import Team
+
+    child = services.create_child_organization(
+        parent=org,
+        creator=owner,
+        kind="group",
+        display_name="Child",
+        admin_email=owner.email,
+        user_seats=1,
+        device_seats=0,
+    )
+    Team.objects.filter(organization=child).delete()
+    Team.objects.create(organization=child, name="Only")
+    outsider_owner = Membership.objects.create(
+        organization=org, user=_user(), role=Membership.Role.OWNER
+    ).user
+    hooks.register_access_annotation("team_count", _team_count)
+    access = OrgAccess.of(selectors.membership_for(outsider_owner, child.name))
+    assert access.inherited and access.org == child
+    assert access.state == {"team_count": 1}
+
+
+def test_an_access_check_may_answer_instead_of_the_page(client_for, org, owner, member_user):
+    from django.http import HttpResponseRedirect
+    from django.urls import reverse
+
+    seen = []
+
+    def owners_only_on_thursdays(request, access):
+        seen.append((access.org.name, access.membership.role))
+        if access.membership.role != Membership.Role.OWNER:
+            return HttpResponseRedirect("/accounts/profile/security/")
+        return None
+
+    hooks.register_access_check("policy", owners_only_on_thursdays)
+    url = reverse("organizations:dashboard", args=[org.name])
+    assert client_for(owner).get(url).status_code == 200
+    refused = client_for(member_user).get(url)
+    assert refused.status_code == 302 and refused["Location"] == "/accounts/profile/security/"
+    assert seen == [(org.name, "owner"), (org.name, "member")]
+    hooks.unregister_access_check("policy")
+    assert client_for(member_user).get(url).status_code == 200
