@@ -11,7 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ..factories import PASSWORD, UserFactory
+from organizations.models import Membership, SecurityPolicy
+
+from ..factories import PASSWORD, MembershipFactory, UserFactory
 from .test_security import code_for
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +190,23 @@ def test_the_security_page_costs_the_same_whatever_is_set_up(client_for, django_
     with django_assert_num_queries(len(bare)):
         page = client.get(reverse("accounts:security"))
     assert page.content.decode().count("added 20") == 5
+
+
+def test_a_passkey_opens_an_org_requiring_mfa_and_turning_it_off_closes_it(client, org):
+    """An organization's MFA requirement counts security keys and passkeys (recovery codes
+    alone do not), and turning two-factor off sends the member to set it up again."""
+    member = MembershipFactory(organization=org, role=Membership.Role.MEMBER).user
+    SecurityPolicy.objects.create(organization=org, require_mfa=True)
+    dashboard = reverse("organizations:dashboard", args=[org.name])
+    codes = RecoveryCodes.activate(member).generate_codes()
+    client.force_login(member)
+    assert client.get(dashboard).url == reverse("organizations:mfa_required")
+    gate = client.get(reverse("organizations:mfa_required")).content.decode()
+    assert reverse("mfa_add_webauthn") in gate and reverse("mfa_activate_totp") in gate
+    add_key(member, "Phone", passkey=True)
+    assert client.get(dashboard).status_code == 200
+    turned_off = client.post(
+        reverse("accounts:two_factor_off"), {"password": PASSWORD, "code": codes[0]}
+    )
+    assert turned_off.status_code == 302
+    assert client.get(dashboard).url == reverse("organizations:mfa_required")
