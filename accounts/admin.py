@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import SignInEvent, User
 
 
 @admin.register(User)
@@ -29,3 +29,29 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(admin.ModelAdmin):
+    """Sign-in history, read-only: written by the sign-in signals, pruned by beat."""
+
+    list_display = ["created_at", "user", "succeeded", "method", "second_factor", "ip"]
+    list_filter = ["succeeded", "method", "second_factor"]
+    search_fields = ["user__email", "ip"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+    readonly_fields = [
+        "user",
+        "created_at",
+        "succeeded",
+        "method",
+        "second_factor",
+        "ip",
+        "user_agent",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,8 @@
-"""Account forms: the account type chosen at sign-up and edited in the profile."""
+"""Account forms: the account type chosen at sign-up and edited in the profile; the
+confirmation asked before two-factor authentication is turned off."""
 
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.base.forms import BaseAuthenticateForm
 from django import forms
 
 from .models import User
@@ -35,3 +38,56 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["first_name", "last_name", "account_type"]
         help_texts = {"account_type": ACCOUNT_TYPE_HELP}
+
+
+class PasswordAndCodeForm(BaseAuthenticateForm):
+    """The password and a second-factor code (authenticator app or recovery code).
+
+    Asked before two-factor authentication is turned off: a stolen session alone, or a
+    password alone, cannot take the second factor away.
+    """
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["password", "code"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Code from your authenticator app, or a recovery code"
+        self.fields["code"].widget.attrs.pop("placeholder", None)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.", code="incorrect_password")
+        return password
+
+    def clean_code(self):
+        # A wrong password is reported alone: the code is neither tried nor used up.
+        if "password" not in self.cleaned_data:
+            return self.cleaned_data.get("code", "")
+        return super().clean_code()
+
+
+class DeactivateTOTPForm(PasswordAndCodeForm):
+    """allauth's form for removing the authenticator app (MFA_FORMS), with the password
+    and a code asked first."""
+
+    def __init__(self, *args, **kwargs):
+        self.authenticator = kwargs.pop("authenticator")
+        kwargs["user"] = self.authenticator.user
+        super().__init__(*args, **kwargs)
+        # allauth binds the form to empty data on GET to show its refusals early;
+        # a form that asks for input starts unbound instead.
+        if not self.data:
+            self.is_bound = False
+
+    def clean(self):
+        cleaned_data = super().clean()
+        adapter = get_mfa_adapter()
+        if not adapter.can_delete_authenticator(self.authenticator):
+            raise adapter.validation_error("cannot_delete_authenticator")
+        return cleaned_data

@@ -11,6 +11,7 @@ same code runs against real Stripe and against localstripe.
 
 import logging
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -30,6 +31,25 @@ class ProviderError(Exception):
 def is_configured() -> bool:
     """Whether keys for a provider are set; without them billing says so and does nothing."""
     return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_PUBLISHABLE_KEY)
+
+
+def csp_sources() -> dict[str, list[str]]:
+    """What the card page's Content-Security-Policy must add for Stripe.js: its script,
+    the frames it draws and the API it calls; with a stand-in (STRIPE_API_BASE, as
+    localstripe in `make run` and the tests), all three are the stand-in's address."""
+    script = urlsplit(settings.STRIPE_JS_URL)
+    script_origin = f"{script.scheme}://{script.netloc}"
+    if settings.STRIPE_API_BASE:
+        return {
+            "script-src": [script_origin],
+            "frame-src": [script_origin],
+            "connect-src": [script_origin],
+        }
+    return {
+        "script-src": [script_origin],
+        "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+        "connect-src": ["https://api.stripe.com"],
+    }
 
 
 def client() -> stripe.StripeClient:

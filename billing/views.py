@@ -237,6 +237,13 @@ class CardView(BillingChangeView):
                 self.setup_error = exc.message
         return super(BillingChangeView, self).get(request, *args, **kwargs)
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if gateway.is_configured():
+            # Only this page lets Stripe.js in (django-csp reads `_csp_update`).
+            response._csp_update = gateway.csp_sources()
+        return response
+
     def get_context_data(self, **kwargs):
         if not hasattr(self, "account"):
             self.load_account()

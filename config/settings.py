@@ -9,6 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
+from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
 from django.contrib.messages import constants as message_constants
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
@@ -214,22 +218,45 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Orgportal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 
-# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and recovery
-# codes; turning it off asks for the password again.
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP), security keys
+# and passkeys (WebAuthn), and recovery codes; turning it off asks for the password again.
 MFA_ADAPTER = "accounts.mfa.EncryptingMFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# "Sign in with a passkey" on the sign-in page. Signing up with a passkey is left off: it
+# needs e-mail verification by code, and sign-up goes through the invitation and
+# account-type form. WebAuthn's relying party is the request's host name: it works on
+# https and on http://localhost (a secure context), never on a bare IP address.
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Recovery codes are shown once, right after they are made (and downloadable for ten
+# minutes then); after that only new codes can be had. Removing the authenticator app
+# asks for the password and a code.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
+MFA_FORMS = {"deactivate_totp": "accounts.forms.DeactivateTOTPForm"}
+MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
 MFA_TOTP_ISSUER = "Orgportal"
 MFA_REAUTHENTICATION_REQUIRED = True
-# Active sessions (allauth.usersessions): device, IP and sign-in time; end any of them.
-# Recorded at sign-in only: tracking every request would cost a write per page.
+# Active sessions (allauth.usersessions): device, IP, signed in, last seen; end any of
+# them. allauth's own tracking would write on every request: accounts.sessions.touch
+# writes "last seen" at most once per ORGPORTAL_SESSION_ACTIVITY_INTERVAL_SECONDS.
 USERSESSIONS_TRACK_ACTIVITY = False
-# allauth's rate limits are kept in the cache: Redis whenever REDIS_URL is set.
+# allauth's rate limits, kept in the cache (Redis whenever REDIS_URL is set); "key" is
+# the email address, a blocked sign-in answers 429. The README explains each choice.
 ACCOUNT_RATE_LIMITS = {
+    # Every sign-in form post, per IP.
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
+    # Wrong passwords (and wrong second-factor codes, per account): per IP a burst and
+    # an hourly ceiling against password spraying; per address five every five minutes,
+    # short enough that a stranger cannot lock the owner out for long.
+    "login_failed": "10/m/ip,100/h/ip,5/5m/key",
+    # Each reset request sends an email: at most one per address every 3 minutes.
+    "reset_password": "5/m/ip,30/h/ip,1/3m/key",
+    "reset_password_from_key": "20/m/ip",
+    # Each sign-up sends an email too (also to an address that already has an account).
+    "signup": "10/m/ip,100/h/ip",
+    # Re-sending the confirmation email: one per address every 3 minutes.
     "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
 }
 
 # --- Security -----------------------------------------------------------------------
@@ -398,3 +425,86 @@ SPECTACULAR_SETTINGS = {
     "SECURITY": [{"bearerAuth": []}],
     "APPEND_COMPONENTS": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
 }
+# --- Account security: sessions and sign-in protection ----------------------------------
+
+# Changing the password keeps this session signed in (allauth's
+# ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE stays off) and ends every other one
+# (accounts/sessions.py); a password reset ends them all.
+MIDDLEWARE += ["accounts.middleware.SessionActivityMiddleware"]
+# How often a signed-in session's "last seen" (and IP) is written; 0 keeps the sign-in
+# time only.
+ORGPORTAL_SESSION_ACTIVITY_INTERVAL_SECONDS = env.int(
+    "ORGPORTAL_SESSION_ACTIVITY_INTERVAL_SECONDS", default=300
+)
+# Behind the proxy, allauth (rate limits, sessions, sign-in history) takes the client's
+# address from the X-Forwarded-For entry the proxy wrote, like the audit log.
+if env.bool("DJANGO_BEHIND_PROXY", default=False):
+    ALLAUTH_TRUSTED_PROXY_COUNT = 1
+# Sign-in history is kept this long; the beat task below deletes older rows, expired
+# sessions and their session rows (`manage.py prune_sign_in_history` does the same).
+LOGIN_HISTORY_RETENTION_DAYS = env.int("LOGIN_HISTORY_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["prune-sign-in-history"] = {
+    "task": "accounts.tasks.prune_sign_in_history",
+    "schedule": env.float("LOGIN_HISTORY_PRUNE_INTERVAL_SECONDS", default=3600.0),
+}
+
+# --- Content-Security-Policy, Permissions-Policy (django-csp) --------------------------
+# Scripts come only from the portal's own static files (no inline script, no eval);
+# a template that truly needs an inline <style> or <script> gets `nonce="{{ CSP_NONCE }}"`,
+# and the nonce is sent only on the pages that use it.
+# Features that load a third party add its origins through these lists (comma-separated
+# in the environment; a settings block may extend them, they are read on every response):
+CSP_EXTRA_SCRIPT_SRC = env.list("CSP_EXTRA_SCRIPT_SRC", default=[])
+CSP_EXTRA_FRAME_SRC = env.list("CSP_EXTRA_FRAME_SRC", default=[])
+CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
+CSP_EXTRA_IMG_SRC = env.list("CSP_EXTRA_IMG_SRC", default=[])
+# Chromium applies form-action to the redirects after a form post too: a sign-in that
+# hands over to an identity provider, or a checkout on the payment provider's site.
+CSP_EXTRA_FORM_ACTION = env.list("CSP_EXTRA_FORM_ACTION", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        # style="" attributes (seat bars, tree indents, e-mail previews) run no script.
+        "style-src-attr": [CSP_UNSAFE_INLINE],
+        # Organization logos are any https URL; Bootstrap draws its icons as data: URLs.
+        "img-src": [CSP_SELF, "data:", "https:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "frame-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+        # Only where the site is served over https; the demo runs on plain http.
+        "upgrade-insecure-requests": SECURE_SSL_REDIRECT,
+    },
+}
+# Where browsers send violation reports (any collector accepting the JSON reports).
+CSP_REPORT_URI = env.str("CSP_REPORT_URI", default="")
+if CSP_REPORT_URI:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [CSP_REPORT_URI]
+# What no page of the portal uses is off for it and every frame in it; WebAuthn
+# (security keys, passkeys) only for the portal's own pages.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "camera": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "config.security_headers.PortalCSPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.security_headers.PortalCSPMiddleware") + 1,
+    "config.security_headers.PermissionsPolicyMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from organizations import views as org_views
 
@@ -10,6 +11,10 @@ urlpatterns = [
     path("", org_views.HomeView.as_view(), name="home"),
     path("admin/", admin.site.urls),
     path("accounts/profile/", include("accounts.urls")),
+    # allauth.usersessions' own list: the Security area's sessions page replaces it.
+    path("accounts/sessions/", RedirectView.as_view(pattern_name="accounts:sessions")),
+    # Two-factor pages the portal replaces; before allauth's, at the same addresses.
+    path("accounts/2fa/", include("accounts.mfa_urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls")),
     path("", include("invitations.urls")),

@@ -6,6 +6,8 @@ org's objects.
 """
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -115,6 +117,10 @@ def foreign_kwargs(foreign):
         # Management API (issue 12): the org's API clients page, and the REST endpoints,
         # which a client of the user's own org calls with its token (see `api_auth`).
         **api_foreign_kwargs(foreign, org),
+        # Account security: another account's signed-in session.
+        "accounts:session_end": {"session_id": foreign["session"].pk if foreign["session"] else 0},
+        # Two-factor: another account's security key is not found.
+        "mfa_remove_webauthn": {"pk": foreign["key"].pk if foreign.get("key") else 0},
     }
 
 
@@ -183,6 +189,7 @@ NO_FOREIGN = dict.fromkeys(
         "invitation",
         "request",
         "api_client",
+        "session",
     )
 )
 
@@ -230,6 +237,12 @@ def make_foreign():
         "device": device,
         "request": OrganizationFactory(pending=True),
         "api_client": _foreign_api_client(foreign_org, stranger),
+        "session": UserSession.objects.create(
+            user=stranger, session_key="foreign-session-key", ip="203.0.113.9"
+        ),
+        "key": Authenticator.objects.create(
+            user=UserFactory(), type=Authenticator.Type.WEBAUTHN, data={"name": "Foreign key"}
+        ),
     }
 
 

@@ -80,7 +80,7 @@ def test_the_security_page_says_what_is_set_up_and_where_to_change_it(client_for
     client = client_for(user)
     text = client.get(reverse("accounts:security")).content.decode()
     assert 'data-testid="mfa-activate"' in text and reverse("mfa_activate_totp") in text
-    assert reverse("usersessions_list") in text
+    assert reverse("accounts:sessions") in text
     TOTP.activate(user, "ORSXG5DUMVZXI5DFON2HIZLTOQ======")
     RecoveryCodes.activate(user)
     text = client.get(reverse("accounts:security")).content.decode()
@@ -97,13 +97,13 @@ def test_sessions_are_listed_and_another_one_can_be_ended(client):
     sign_in_with_password(other, user)
     sign_in_with_password(client, user)
     assert UserSession.objects.filter(user=user).count() == 2
-    page = client.get(reverse("usersessions_list"))
+    page = client.get(reverse("accounts:sessions"))
     assert page.status_code == 200
     assert (
         "Other browser &lt;b&gt;x&lt;/b&gt;"
         in client.get(reverse("accounts:security")).content.decode()
     )
-    ended = client.post(reverse("usersessions_list"), {"action": "logout"})
+    ended = client.post(reverse("accounts:sessions_end_others"))
     assert ended.status_code == 302
     assert other.get(reverse("organizations:list")).status_code == 302  # signed out
     assert client.get(reverse("organizations:list")).status_code == 200

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
+from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
@@ -269,6 +270,11 @@ def hostile_world(settings, live_server):
         created_by=owner, name="rejected", display_name=hostile("rejected-name"), pending=True
     )
     services.reject_organization(org=rejected, actor=staff, reason=hostile("reject-reason"))
+    # A signed-in session and sign-in history from a browser with a hostile user agent.
+    other_browser = Client(HTTP_USER_AGENT=hostile("user-agent"), REMOTE_ADDR="203.0.113.5")
+    for password in ("not-the-password", PASSWORD):
+        other_browser.post(reverse("account_login"), {"login": owner.email, "password": password})
+    owner_session = UserSession.objects.get(user=owner)
     suspended = OrganizationFactory(
         created_by=owner, name="suspended", display_name=hostile("suspended-name")
     )
@@ -330,6 +336,7 @@ def hostile_world(settings, live_server):
             "token": newcomer_token,
             "public_id": pending.public_id,
             "client_id": api_client.client_id,
+            "session_id": owner_session.pk,
         },
     }
 

@@ -1,6 +1,7 @@
 """Load the demo data `make run` shows; running it again changes nothing."""
 
 import time
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -9,7 +10,9 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from accounts.models import SignInEvent
 from organizations import services
 from organizations.models import (
     Membership,
@@ -24,6 +27,36 @@ DEMO_PASSWORD = "orgportal-demo"
 # (or the code `make run` prints) completes the sign-in. A demo key, public on purpose.
 DEMO_TOTP_USER = "owner@globex.test"
 DEMO_TOTP_SECRET = "N5ZGO4DPOJ2GC3BNMRSW23ZNORXXI4BB"
+
+# Past sign-ins on the Security page of these accounts: (how long ago, succeeded, the
+# password was right, IP, user agent). Documentation addresses (RFC 5737), made up.
+DEMO_SIGN_IN_HISTORY_USERS = ["owner@acme.test", "owner@globex.test", "owner@umbrella.test"]
+DEMO_SIGN_INS = [
+    (
+        timedelta(days=12, hours=3),
+        True,
+        True,
+        "203.0.113.10",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    ),
+    (
+        timedelta(days=5, hours=7),
+        True,
+        True,
+        "198.51.100.24",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+    ),
+    (timedelta(days=2, hours=1), False, False, "192.0.2.77", "python-requests/2.32.3"),
+    (timedelta(days=2), False, False, "192.0.2.77", "python-requests/2.32.3"),
+    (
+        timedelta(hours=5),
+        True,
+        True,
+        "203.0.113.10",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    ),
+]
 
 USERS = [
     # email, first name, last name, staff
@@ -169,6 +202,7 @@ class Command(BaseCommand):
         self._suspensions(users)
         self._second_factors(users)
         self._security_policies(users)
+        self._sign_in_history(users)
 
     def print_logins(self):
         self.stdout.write(
@@ -187,6 +221,10 @@ class Command(BaseCommand):
             f"{DEMO_TOTP_SECRET} (right now: {code}; a new one every 30 s)"
         )
         self.stdout.write(
+            "  passkeys and security keys need a host name: open http://localhost:<port>/, "
+            "not 127.0.0.1 (Security, then 'Add a key or passkey')"
+        )
+        self.stdout.write(
             "  MFA policy       globex requires two-factor authentication (its Security tab):"
         )
         self.stdout.write(
@@ -201,11 +239,40 @@ class Command(BaseCommand):
             f"  suspended org    owner@umbrella.test / {DEMO_PASSWORD}  (/o/umbrella/, "
             "read-only; lift it from its staff page)"
         )
+        self.stdout.write(
+            "  Security (account menu, /accounts/profile/security/): signed-in sessions to "
+            "sign out, and the sign-in history (the owners have some)"
+        )
         # Operations: the probes, and the metrics once METRICS_TOKEN is set.
         self.stdout.write(
             "Probes: /healthz and /readyz (JSON); metrics: /metrics with "
             "METRICS_TOKEN set and 'Authorization: Bearer <token>'."
         )
+
+    def _sign_in_history(self, users):
+        """A few past sign-ins and failed attempts for the owners, for the Security page."""
+        now = timezone.now()
+        for email in DEMO_SIGN_IN_HISTORY_USERS:
+            user = users[email]
+            if SignInEvent.objects.filter(user=user).exists():
+                continue
+            second = (
+                SignInEvent.SecondFactor.TOTP
+                if email == DEMO_TOTP_USER
+                else SignInEvent.SecondFactor.NONE
+            )
+            SignInEvent.objects.bulk_create(
+                SignInEvent(
+                    user=user,
+                    created_at=now - ago,
+                    succeeded=succeeded,
+                    method=SignInEvent.Method.PASSWORD,
+                    second_factor=second if password_ok else "",
+                    ip=ip,
+                    user_agent=user_agent,
+                )
+                for ago, succeeded, password_ok, ip, user_agent in DEMO_SIGN_INS
+            )
 
     def _second_factors(self, users):
         """The demo's one account with two-factor authentication, and its recovery codes."""
