@@ -349,3 +349,7 @@ if SENTRY_DSN:
         environment=env.str("SENTRY_ENVIRONMENT", default=""),
         release=env.str("SENTRY_RELEASE", default=""),
     )
+
+# SCIM provisioning: an organization's identity provider manages its members and teams
+# at /scim/v2/<org>/ with the org's bearer token (the `scim` app).
+INSTALLED_APPS.append("scim")

@@ -13,4 +13,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("organizations.urls")),
     path("", include("invitations.urls")),
+    # SCIM provisioning: the Provisioning tab and /scim/v2/<org>/.
+    path("", include("scim.urls")),
 ]

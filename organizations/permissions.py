@@ -46,6 +46,8 @@ class Action:
     MANAGE_DEVICES = "devices.manage"
     INVITE = "members.invite"
     MANAGE_SECURITY = "security.manage"
+    # SCIM provisioning (the `scim` app): owners create, rotate and revoke its token.
+    MANAGE_PROVISIONING = "provisioning.manage"
 
 
 class ServiceAction:
@@ -127,6 +129,12 @@ RULES: tuple[Rule, ...] = (
         Action.MANAGE_SECURITY,
         "Set the security policy (required MFA, allowed email domains, session lifetime) "
         "and remind members without MFA",
+        _OWNERS,
+    ),
+    # SCIM provisioning (the `scim` app).
+    Rule(
+        Action.MANAGE_PROVISIONING,
+        "Create, rotate and revoke the SCIM provisioning token",
         _OWNERS,
     ),
 )
@@ -418,6 +426,11 @@ class OrgPermissions:
     @property
     def manage_security(self) -> bool:
         return self.allows(Action.MANAGE_SECURITY)
+
+    # SCIM provisioning (the `scim` app).
+    @property
+    def manage_provisioning(self) -> bool:
+        return self.allows(Action.MANAGE_PROVISIONING)
 
 
 def has_verified_email(user) -> bool:

@@ -33,7 +33,12 @@ def lock_and_authorize(
         decided_in = seats.lock_pool(decided_in)
     org = seats.lock_pool(org)
     deciding = org if decided_in is None or decided_in.pk == org.pk else decided_in
-    membership = access_to(deciding, actor) if _signed_in(actor) else None
+    if getattr(actor, "is_machine", False):
+        # A program holding a token (a SCIM token): the actor itself says which org it
+        # reaches and with which role, as an unsaved Membership, for its granted actions.
+        membership = actor.access_in(deciding) if actor.may(action) else None
+    else:
+        membership = access_to(deciding, actor) if _signed_in(actor) else None
     if (
         membership is not None
         and permissions.suspension_blocks(org, action)
