@@ -51,9 +51,11 @@ def scim_error_for(exc: Exception) -> ScimError:
 
 
 def _codes(exc: ValidationError) -> set[str]:
-    return {getattr(error, "code", "") for error in exc.error_list} if hasattr(
-        exc, "error_list"
-    ) else set()
+    return (
+        {getattr(error, "code", "") for error in exc.error_list}
+        if hasattr(exc, "error_list")
+        else set()
+    )
 
 
 def _message(exc: Exception) -> str:
@@ -236,7 +238,9 @@ class UserView(UserResourceMixin, ScimView):
 
     def delete(self, request, scim_id):
         scim_user = self.get_scim_user(scim_id)
-        services.delete_user(org=self.org, actor=self.actor, scim_user=scim_user, ip_address=self.ip)
+        services.delete_user(
+            org=self.org, actor=self.actor, scim_user=scim_user, ip_address=self.ip
+        )
         return HttpResponse(status=204)
 
 
@@ -348,9 +352,7 @@ def _member_ids(value) -> list[str]:
         return []
     if isinstance(value, dict):
         value = [value]
-    if not isinstance(value, list) or not all(
-        isinstance(m, dict) and "value" in m for m in value
-    ):
+    if not isinstance(value, list) or not all(isinstance(m, dict) and "value" in m for m in value):
         raise ScimError(400, 'members must be a list of {"value": id}.', "invalidValue")
     return [str(m["value"]) for m in value]
 

@@ -80,4 +80,3 @@ class ScimUser(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.organization.name}"
-

@@ -100,7 +100,9 @@ def filter_teams(found_teams: QuerySet[Team], found: Filter | None) -> QuerySet[
     if found.attribute == "displayname":
         return found_teams.filter(name__iexact=found.value)
     if found.attribute == "id":
-        return found_teams.filter(pk=int(found.value)) if found.value.isdigit() else found_teams.none()
+        return (
+            found_teams.filter(pk=int(found.value)) if found.value.isdigit() else found_teams.none()
+        )
     return found_teams.none()
 
 

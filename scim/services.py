@@ -214,7 +214,9 @@ def update_user(
     user = scim_user.user
     membership = _membership(org, user)
     if active is False and membership is not None:
-        org_services.remove_member(org=org, actor=actor, membership=membership, ip_address=ip_address)
+        org_services.remove_member(
+            org=org, actor=actor, membership=membership, ip_address=ip_address
+        )
         membership = None
     elif active is True and membership is None:
         membership = org_services.add_member(
@@ -256,7 +258,9 @@ def delete_user(
     scim_user = ScimUser.objects.select_related("user").get(organization=org, pk=scim_user.pk)
     membership = _membership(org, scim_user.user)
     if membership is not None:
-        org_services.remove_member(org=org, actor=actor, membership=membership, ip_address=ip_address)
+        org_services.remove_member(
+            org=org, actor=actor, membership=membership, ip_address=ip_address
+        )
     email, scim_id = scim_user.user.email, str(scim_user.scim_id)
     scim_user.delete()
     record_event(

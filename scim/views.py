@@ -35,7 +35,10 @@ class ProvisioningMixin(OrgAccessMixin):
         """The tab with the new token, this once; never cached."""
         context = self.get_context_data(**self.provisioning_context(), new_token=raw)
         response = self.response_class(
-            request=self.request, template=[PAGE_TEMPLATE], context=context, using=self.template_engine
+            request=self.request,
+            template=[PAGE_TEMPLATE],
+            context=context,
+            using=self.template_engine,
         )
         response["Cache-Control"] = "no-store"
         return response
@@ -89,5 +92,7 @@ class TokenActionView(ProvisioningMixin, TemplateView):
             return self.back()
         if self.action == "rotate":
             return self.show_new_token(raw)
-        messages.success(request, "SCIM token revoked: the identity provider is refused from now on.")
+        messages.success(
+            request, "SCIM token revoked: the identity provider is refused from now on."
+        )
         return self.back()

@@ -59,7 +59,10 @@ class ScimClient:
         return self.call(
             "patch",
             path,
-            {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations},
+            {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": operations,
+            },
         )
 
     def delete(self, path):
