@@ -7,6 +7,8 @@ error body, whether the org exists or not. Views parse and render; the changes a
 actor.
 """
 
+import re
+
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpResponse
 from django.urls import reverse
@@ -18,8 +20,7 @@ from organizations.errors import NotAllowed, OrganizationError
 from organizations.mixins import client_ip
 from organizations.models import Team
 from organizations.seats import SeatLimitExceeded
-from organizations.services import EmailDomainNotAllowed
-from organizations.services import delete_team, rename_team
+from organizations.services import EmailDomainNotAllowed, delete_team, rename_team
 
 from . import protocol, selectors, services
 from .actors import ScimActor
@@ -387,9 +388,7 @@ class GroupsView(GroupResourceMixin, ScimView):
         return self.group_response(team, status=201)
 
 
-_MEMBER_VALUE_PATH = protocol.re.compile(
-    r'^members\[\s*value\s+eq\s+"([^"]*)"\s*\]$', protocol.re.IGNORECASE
-)
+_MEMBER_VALUE_PATH = re.compile(r'^members\[\s*value\s+eq\s+"([^"]*)"\s*\]$', re.IGNORECASE)
 
 
 class GroupView(GroupResourceMixin, ScimView):
