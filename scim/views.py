@@ -40,6 +40,8 @@ class ProvisioningMixin(OrgAccessMixin):
             context=context,
             using=self.template_engine,
         )
+        # 201: something was created (and a refusal's 200 never changes anything).
+        response.status_code = 201
         response["Cache-Control"] = "no-store"
         return response
 

@@ -28,6 +28,8 @@ EXPECTED_MATRIX = {
     Action.MANAGE_DEVICES: (True, True, True, False),
     Action.INVITE: (True, True, True, False),
     Action.MANAGE_SECURITY: (True, True, False, False),
+    # SCIM provisioning.
+    Action.MANAGE_PROVISIONING: (True, True, False, False),
 }
 
 # acting column → may change/remove a holder of: initial owner, owner, admin, member

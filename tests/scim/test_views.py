@@ -28,7 +28,7 @@ def test_owner_creates_a_token_shown_once_and_stored_hashed(owner_client, org):
     assert f"/scim/v2/{org.name}".encode() in page.content
 
     response = owner_client.post(tab(org))
-    assert response.status_code == 200
+    assert response.status_code == 201
     assert response["Cache-Control"] == "no-store"
     raw = response.context["new_token"]
     assert raw.startswith("scim_") and raw.encode() in response.content
@@ -55,7 +55,7 @@ def test_rotate_and_revoke_ask_first(owner_client, org, token):
     assert ScimToken.objects.get(pk=live.pk).revoked_at is None
 
     rotated = owner_client.post(rotate)
-    assert rotated.status_code == 200
+    assert rotated.status_code == 201
     new_raw = rotated.context["new_token"]
     assert new_raw != token
     assert ScimToken.objects.get(pk=live.pk).revoked_at is not None
