@@ -40,6 +40,8 @@ demo: migrate
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_invitations
 	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only
+	@# SCIM provisioning: wayne's demo SCIM token and a curl line that lists its users.
+	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_scim
 
 run: demo
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)

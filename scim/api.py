@@ -119,10 +119,9 @@ class UserResourceMixin:
 
     def render_user(self, scim_user: ScimUser) -> dict:
         user = scim_user.user
-        return {
+        document = {
             "schemas": [protocol.USER_SCHEMA],
             "id": str(scim_user.scim_id),
-            "externalId": scim_user.external_id or None,
             "userName": user.email,
             "name": {
                 "givenName": user.first_name,
@@ -139,6 +138,9 @@ class UserResourceMixin:
                 "location": self.user_location(scim_user),
             },
         }
+        if scim_user.external_id:
+            document["externalId"] = scim_user.external_id
+        return document
 
     def get_scim_user(self, scim_id: str) -> ScimUser:
         found = selectors.filter_users(
