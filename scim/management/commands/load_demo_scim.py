@@ -7,8 +7,8 @@ import os
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from organizations.management.commands.load_demo_data import Command as DemoData
 from organizations.management.commands.load_demo_data import WAYNE_NAME
+from organizations.management.commands.load_demo_data import Command as DemoData
 from organizations.models import Organization
 from scim import demo, services
 from scim.actors import ScimActor
