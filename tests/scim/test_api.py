@@ -314,3 +314,48 @@ def test_list_endpoints_keep_flat_query_counts(scim, org, django_assert_max_num_
         groups = scim.get("Groups").json()
     assert groups["totalResults"] == 6
     assert len(groups["Resources"][-1]["members"]) == 15
+
+
+def test_allowed_email_domains_apply(scim, org, owner):
+    from organizations.services import update_security_policy
+
+    update_security_policy(
+        org=org,
+        actor=owner,
+        require_mfa=False,
+        allowed_email_domains=[owner.email.split("@")[1]],
+        session_lifetime_hours=None,
+        reauthentication_minutes=None,
+    )
+    body = assert_scim_error(scim.post("Users", {"userName": "outsider@elsewhere.test"}), 400)
+    assert body["scimType"] == "invalidValue"
+    assert not ScimUser.objects.exists()
+
+
+def test_a_suspended_org_is_read_only_for_its_token(scim, org):
+    from organizations.services import suspend_organization
+    from tests.factories import staff_with
+
+    user = new_user(scim)
+    staff = staff_with("suspend_organization")
+    suspend_organization(org=org, actor=staff, reason="Unpaid invoices for three months.")
+    assert scim.get("Users").status_code == 200
+    assert_scim_error(scim.post("Users", {"userName": "new@wayne.test"}), 403)
+    assert_scim_error(
+        scim.patch(f"Users/{user['id']}", [{"op": "replace", "path": "active", "value": False}]),
+        403,
+    )
+    assert org.memberships.filter(user__email="jane@wayne.test").exists()
+
+
+def test_the_token_cannot_act_beyond_members_and_teams(org, token):
+    from organizations.errors import NotAllowed
+    from organizations.services import update_organization
+    from scim.actors import ScimActor
+
+    actor = ScimActor.of(ScimToken.objects.get(organization=org))
+    with pytest.raises(NotAllowed):
+        update_organization(org=org, actor=actor, display_name="Hijacked")
+    other = OrganizationFactory()
+    with pytest.raises(NotAllowed):
+        org_services.create_team(org=other, actor=actor, name="Hijacked")

@@ -124,3 +124,14 @@ def test_tab_query_count_is_flat(owner_client, org, owner, django_assert_max_num
             services.create_token(org=org, actor=owner)
     with django_assert_max_num_queries(12):
         assert owner_client.get(tab(org)).status_code == 200
+
+
+def test_staff_see_tokens_read_only_in_admin(admin_client, org, token):
+    listing = admin_client.get("/admin/scim/scimtoken/")
+    assert listing.status_code == 200
+    live = ScimToken.objects.get(organization=org)
+    assert live.prefix.encode() in listing.content
+    detail = admin_client.get(f"/admin/scim/scimtoken/{live.pk}/change/")
+    assert detail.status_code == 200
+    assert live.token_hash.encode() not in detail.content
+    assert admin_client.get("/admin/scim/scimuser/").status_code == 200
