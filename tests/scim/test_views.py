@@ -126,7 +126,11 @@ def test_tab_query_count_is_flat(owner_client, org, owner, django_assert_max_num
         assert owner_client.get(tab(org)).status_code == 200
 
 
-def test_staff_see_tokens_read_only_in_admin(admin_client, org, token):
+def test_staff_see_tokens_read_only_in_admin(client, org, token):
+    from tests.factories import UserFactory
+
+    admin_client = client
+    admin_client.force_login(UserFactory(is_staff=True, is_superuser=True))
     listing = admin_client.get("/admin/scim/scimtoken/")
     assert listing.status_code == 200
     live = ScimToken.objects.get(organization=org)
