@@ -100,9 +100,7 @@ def filter_teams(found_teams: QuerySet[Team], found: Filter | None) -> QuerySet[
     if found.attribute == "displayname":
         return found_teams.filter(name__iexact=found.value)
     if found.attribute == "id":
-        return (
-            found_teams.filter(pk=int(found.value)) if found.value.isdigit() else found_teams.none()
-        )
+        return found_teams.filter(pk__in=_team_id_or_nothing(found.value))
     return found_teams.none()
 
 
@@ -114,6 +112,11 @@ def scim_ids_by_user(org: Organization, user_ids) -> dict[int, str]:
             organization=org, user_id__in=set(user_ids)
         ).values_list("user_id", "scim_id")
     }
+
+
+def _team_id_or_nothing(value: str) -> list[int]:
+    # A team id is a positive 64-bit integer; anything else names no team.
+    return [int(value)] if value.isascii() and value.isdigit() and len(value) < 19 else []
 
 
 def _uuid_or_nothing(value: str) -> list[str]:

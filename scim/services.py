@@ -13,7 +13,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from organizations import services as org_services
@@ -135,9 +135,14 @@ def _find_or_create_user(email: str, *, given_name: str, family_name: str):
     user = User.objects.filter(email__iexact=email).first()
     if user is not None:
         return user
-    user = User.objects.create_user(
-        email=email, first_name=given_name or "", last_name=family_name or ""
-    )
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, first_name=given_name or "", last_name=family_name or ""
+            )
+    except IntegrityError:
+        # Another org's provider created the same person a moment ago.
+        return User.objects.get(email__iexact=email)
     # The provider vouches for the address only to the org: the person proves it
     # themselves (password reset or sign-in) before it counts as verified.
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
