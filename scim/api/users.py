@@ -163,8 +163,8 @@ def _user_patch(body: dict, scim_user: ScimUser) -> dict:
         if not isinstance(values, dict):
             raise ScimError(400, "The operation's value must be an object.", "invalidValue")
         for key, item in _flatten(values).items():
-            if key in ("username", "displayname", "emails", "schemas", "id"):
-                continue  # userName is the account's address; the rest is derived
+            if _ignored(key):
+                continue
             field = _USER_PATHS.get(key)
             if field is None:
                 raise ScimError(400, f"Unsupported attribute: {key}.", "invalidPath")
@@ -173,6 +173,44 @@ def _user_patch(body: dict, scim_user: ScimUser) -> dict:
             else:
                 changes[field] = as_text(item, key)
     return changes
+
+
+# Attributes providers send that the portal derives (userName is the account's address,
+# emails and displayName follow from it) or does not keep (titles, phone numbers, the
+# enterprise extension): accepted and left alone, so a provider's routine update works.
+# Anything else, `password` included, is refused.
+_IGNORED = (
+    "username",
+    "displayname",
+    "emails",
+    "schemas",
+    "id",
+    "meta",
+    "name.formatted",
+    "name.middlename",
+    "name.honorificprefix",
+    "name.honorificsuffix",
+    "nickname",
+    "title",
+    "usertype",
+    "preferredlanguage",
+    "locale",
+    "timezone",
+    "profileurl",
+    "phonenumbers",
+    "addresses",
+    "photos",
+    "urn:ietf:params:scim:schemas:extension:",
+)
+
+
+def _ignored(path: str) -> bool:
+    return any(
+        path == name
+        or path.startswith((f"{name}[", f"{name}."))
+        or (name.endswith(":") and path.startswith(name))
+        for name in _IGNORED
+    )
 
 
 def _flatten(values: dict, prefix: str = "") -> dict:

@@ -116,6 +116,24 @@ def test_put_and_patch_change_the_name(scim, org):
     ).json()
     assert patched["name"] == {"givenName": "Janet", "familyName": "Roe", "formatted": "Janet Roe"}
     assert AuditEvent.objects.filter(organization=org, action="member.edit").count() == 2
+    # What Entra ID sends on a routine update: attributes the portal derives or does not
+    # keep are left alone.
+    routine = scim.patch(
+        f"Users/{user['id']}",
+        [
+            {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "x@wayne.test"},
+            {"op": "Replace", "path": "displayName", "value": "Janet Roe"},
+            {"op": "Add", "path": "title", "value": "Engineer"},
+            {
+                "op": "Add",
+                "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                "value": "R&D",
+            },
+            {"op": "Replace", "path": "externalId", "value": "entra-7"},
+        ],
+    ).json()
+    assert routine["userName"] == "jane@wayne.test"
+    assert routine["externalId"] == "entra-7"
     body = assert_scim_error(scim.put(f"Users/{user['id']}", {"userName": "other@wayne.test"}), 400)
     assert body["scimType"] == "mutability"
 
