@@ -48,6 +48,14 @@ Periodic sweeps are not registered here: the sweep runs in `notifications`, whic
 sits below `organizations` and may not import it, so each app names its sweep job
 in `settings.ORGPORTAL_SWEEP_HOOKS` (e.g. `invitations.services.expire_invitations`).
 
+Machine actors — nothing to register
+    A service's `actor` may be a program holding a token rather than a user (a SCIM
+    token, `scim.actors.ScimActor`): an object with `is_machine = True`, a `label` (the
+    audit log records it in the event's detail as `actor_label`), `may(action)` (the
+    actions it was granted) and `access_in(org)` (its access to `org` as an unsaved
+    Membership with its role, or None). `services._common.lock_and_authorize` asks it
+    instead of looking up a membership; the rights are then checked as for a user.
+
 Registering again under the same name replaces the earlier entry (so `ready()` may
 run twice); `unregister_*` removes it, and the registry behaves as if the app were
 not installed. Billing plugs in the same way.
