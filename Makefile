@@ -56,6 +56,8 @@ demo: migrate
 	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only
 	@# Management API (issue 12): the demo's API clients and their credentials
 	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_api_clients
+	@# SCIM provisioning: wayne's demo SCIM token and a curl line that lists its users.
+	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_scim
 
 # localstripe must run while the demo data is loaded and while the portal serves, so the
 # demo's steps are in this one shell (no sub-make: `make -n run` must only print).
@@ -72,6 +74,7 @@ run: migrate
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_billing && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_api_clients && \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_scim && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install

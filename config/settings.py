@@ -508,3 +508,6 @@ MIDDLEWARE.insert(
     "config.security_headers.PermissionsPolicyMiddleware",
 )
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")
+# SCIM provisioning: an organization's identity provider manages its members and teams
+# at /scim/v2/<org>/ with the org's bearer token (the `scim` app).
+INSTALLED_APPS.append("scim")

@@ -22,4 +22,6 @@ urlpatterns = [
     path("", include("billing.urls")),
     # Management API (issue 12): /oauth/token and /api/v2/
     path("", include("api.urls")),
+    # SCIM provisioning: the Provisioning tab and /scim/v2/<org>/.
+    path("", include("scim.urls")),
 ]

@@ -60,6 +60,13 @@ Periodic sweeps are not registered here: the sweep runs in `notifications`, whic
 sits below `organizations` and may not import it, so each app names its sweep job
 in `settings.ORGPORTAL_SWEEP_HOOKS` (e.g. `invitations.services.expire_invitations`).
 
+Machine actors — nothing to register
+    A service's `actor` may be a program holding a token rather than a user: an
+    `organizations.actors.MachineActor` (an API client, a SCIM token). It says which
+    orgs it reaches, with which role and which actions; `selectors.access_to` turns
+    that into an unsaved Membership and the rights are then checked as for a user.
+    The audit log records its `label` as the event's `actor_label`.
+
 Registering again under the same name replaces the earlier entry (so `ready()` may
 run twice); `unregister_*` removes it, and the registry behaves as if the app were
 not installed. Billing plugs in the same way.

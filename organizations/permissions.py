@@ -49,6 +49,8 @@ class Action:
     MANAGE_SECURITY = "security.manage"
     MANAGE_BILLING = "billing.manage"
     MANAGE_API_CLIENTS = "api_clients.manage"
+    # SCIM provisioning (the `scim` app): owners create, rotate and revoke its token.
+    MANAGE_PROVISIONING = "provisioning.manage"
 
 
 class ServiceAction:
@@ -141,6 +143,12 @@ RULES: tuple[Rule, ...] = (
         Action.MANAGE_SECURITY,
         "Set the security policy (required MFA, allowed email domains, session lifetime) "
         "and remind members without MFA",
+        _OWNERS,
+    ),
+    # SCIM provisioning (the `scim` app).
+    Rule(
+        Action.MANAGE_PROVISIONING,
+        "Create, rotate and revoke the SCIM provisioning token",
         _OWNERS,
     ),
 )
@@ -467,6 +475,11 @@ class OrgPermissions:
     @property
     def manage_api_clients(self) -> bool:
         return self.allows(Action.MANAGE_API_CLIENTS)
+
+    # SCIM provisioning (the `scim` app).
+    @property
+    def manage_provisioning(self) -> bool:
+        return self.allows(Action.MANAGE_PROVISIONING)
 
 
 def has_verified_email(user) -> bool:

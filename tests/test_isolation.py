@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from organizations import services
 from organizations.models import OrganizationalUnit, Workspace
+from scim import services as scim_services
 
 from .factories import (
     AuditEventFactory,
@@ -24,6 +25,8 @@ from .factories import (
 )
 
 PROJECT_APPS = ("organizations", "accounts", "invitations", "billing", "api")
+# SCIM provisioning.
+PROJECT_APPS = (*PROJECT_APPS, "scim")
 
 
 def _walk(patterns, namespace=""):
@@ -59,6 +62,7 @@ def foreign_kwargs(foreign):
     child = {"child_name": foreign["child"].name if foreign["child"] else "x"}
     device = {"device_id": foreign["device"].pk if foreign["device"] else 0}
     request = {"public_id": foreign["request"].public_id if foreign["request"] else "org_x"}
+    scim_token = {"token_id": foreign["scim_token"].pk if foreign.get("scim_token") else 0}
     return {
         "organizations:dashboard": org,
         "organizations:settings": org,
@@ -121,6 +125,10 @@ def foreign_kwargs(foreign):
         "accounts:session_end": {"session_id": foreign["session"].pk if foreign["session"] else 0},
         # Two-factor: another account's security key is not found.
         "mfa_remove_webauthn": {"pk": foreign["key"].pk if foreign.get("key") else 0},
+        # SCIM provisioning: the Provisioning tab.
+        "scim:provisioning": org,
+        "scim:token_rotate": {**org, **scim_token},
+        "scim:token_revoke": {**org, **scim_token},
     }
 
 
@@ -190,10 +198,28 @@ NO_FOREIGN = dict.fromkeys(
         "request",
         "api_client",
         "session",
+        "scim_token",
     )
 )
 
 ISOLATION_CASES = frozenset(foreign_kwargs(NO_FOREIGN))
+
+# SCIM provisioning: the SCIM API takes no session, only the org's bearer token, and
+# answers 401 to every other credential and org alike (tests/scim/test_api.py).
+BEARER_TOKEN_URLS = frozenset(
+    {
+        "scim:root",
+        "scim:users",
+        "scim:user",
+        "scim:groups",
+        "scim:group",
+        "scim:service_provider_config",
+        "scim:resource_types",
+        "scim:resource_type",
+        "scim:schemas",
+        "scim:schema",
+    }
+)
 
 # URLs that name objects inside the org: with the user's *own* org in the URL and a
 # foreign object id they must 404 too (/o/<my-org>/teams/<id of a team elsewhere>/).
@@ -243,6 +269,8 @@ def make_foreign():
         "key": Authenticator.objects.create(
             user=UserFactory(), type=Authenticator.Type.WEBAUTHN, data={"name": "Foreign key"}
         ),
+        # SCIM provisioning.
+        "scim_token": scim_services.create_token(org=foreign_org, actor=stranger)[0],
     }
 
 
@@ -288,7 +316,8 @@ def hostile_post_data(foreign):
 def db_snapshot():
     """Every row of our apps, as values, to prove a request changed nothing."""
     snapshot = {}
-    for label in ("organizations", "accounts", "invitations", "notifications", "billing", "api"):
+    apps_labels = ("organizations", "accounts", "invitations", "notifications", "billing", "api")
+    for label in (*apps_labels, "scim"):
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             snapshot[model._meta.label] = sorted(map(repr, model.objects.order_by("pk").values()))
     return snapshot
@@ -297,7 +326,7 @@ def db_snapshot():
 def test_every_parameterised_url_is_covered():
     found = set(project_patterns_with_parameters())
     assert found >= ISOLATION_CASES, "the walker must see every covered URL"
-    uncovered = found - ISOLATION_CASES
+    uncovered = found - ISOLATION_CASES - BEARER_TOKEN_URLS
     assert not uncovered, (
         f"New URL(s) take an id but have no isolation case: {sorted(uncovered)}. "
         "Add them to ISOLATION_CASES and foreign_kwargs in tests/test_isolation.py."
@@ -334,4 +363,37 @@ def test_foreign_object_ids_in_my_org_answer_404(client, url_name, method):
     before = db_snapshot()
     response = getattr(client, method)(url, hostile_post_data(foreign))
     assert response.status_code == 404
+    assert db_snapshot() == before
+
+
+# SCIM provisioning: the SCIM API with a foreign org in the URL and my org's token.
+def bearer_url_kwargs(org_name: str, url_name: str) -> dict:
+    extra = {
+        "scim:user": {"scim_id": "00000000-0000-0000-0000-000000000000"},
+        "scim:group": {"team_id": "1"},
+        "scim:resource_type": {"type_id": "User"},
+        "scim:schema": {"schema_id": "urn:ietf:params:scim:schemas:core:2.0:User"},
+    }
+    return {"org_name": org_name, **extra.get(url_name, {})}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(BEARER_TOKEN_URLS))
+@pytest.mark.parametrize("method", ["get", "post", "patch", "delete"])
+def test_scim_api_answers_401_to_another_orgs_token(client, url_name, method):
+    me = UserFactory()
+    mine = OrganizationFactory(created_by=me)
+    _token, raw = scim_services.create_token(org=mine, actor=me)
+    foreign = make_foreign()
+    client.force_login(foreign["org"].created_by)  # a session is no credential either
+    url = reverse(url_name, kwargs=bearer_url_kwargs(foreign["org"].name, url_name))
+    before = db_snapshot()
+    body = {}
+    if method in ("post", "patch"):
+        body = {
+            "data": '{"userName": "hijacked@example.com", "displayName": "hijacked"}',
+            "content_type": "application/scim+json",
+        }
+    response = getattr(client, method)(url, headers={"Authorization": f"Bearer {raw}"}, **body)
+    assert response.status_code == 401
     assert db_snapshot() == before

@@ -31,6 +31,8 @@ EXPECTED_MATRIX = {
     Action.MANAGE_BILLING: (True, True, False, False),
     # Management API (issue 12): the org's API clients
     Action.MANAGE_API_CLIENTS: (True, True, True, False),
+    # SCIM provisioning.
+    Action.MANAGE_PROVISIONING: (True, True, False, False),
 }
 
 # acting column → may change/remove a holder of: initial owner, owner, admin, member

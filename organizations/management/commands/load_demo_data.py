@@ -137,6 +137,13 @@ SUSPENDED = {
 }
 
 
+# Enterprise sign-in: the demo org `wayne` (Wayne Enterprises). Keyed on its name, so
+# every demo loader that needs it finds the same org.
+WAYNE_NAME = "wayne"
+WAYNE_DISPLAY_NAME = "Wayne Enterprises"
+WAYNE_OWNER = ("bruce@wayne.test", "Bruce", "Wayne")
+
+
 # acme's teams, units and workspaces: (team, [members]); (unit, parent unit); (workspace, unit,
 # [members]).
 ACME_TEAMS = [
@@ -203,6 +210,7 @@ class Command(BaseCommand):
         self._second_factors(users)
         self._security_policies(users)
         self._sign_in_history(users)
+        self._wayne()
 
     def print_logins(self):
         self.stdout.write(
@@ -273,6 +281,27 @@ class Command(BaseCommand):
                 )
                 for ago, succeeded, password_ok, ip, user_agent in DEMO_SIGN_INS
             )
+
+    def _wayne(self) -> Organization:
+        """The demo org `wayne` (Wayne Enterprises), created once, whoever asks first."""
+        org = Organization.objects.filter(name=WAYNE_NAME).first()
+        if org is None:
+            email, first, last = WAYNE_OWNER
+            owner = self._user(email, first, last, False)
+            owner.account_type = "business"
+            owner.save(update_fields=["account_type"])
+            org = services.create_organization(
+                creator=owner,
+                display_name=WAYNE_DISPLAY_NAME,
+                name=WAYNE_NAME,
+                org_type="company",
+                primary_email=email,
+            )
+        if org.is_pending:
+            admin = get_user_model().objects.get(email="admin@orgportal.test")
+            services.approve_organization(org=org, actor=admin)
+            org.refresh_from_db()
+        return org
 
     def _second_factors(self, users):
         """The demo's one account with two-factor authentication, and its recovery codes."""
