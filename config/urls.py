@@ -14,3 +14,6 @@ urlpatterns = [
     path("", include("organizations.urls")),
     path("", include("invitations.urls")),
 ]
+
+# Enterprise sign-in (sso/): the org's login page and its "Single sign-on" tab.
+urlpatterns.insert(0, path("", include("sso.urls")))

@@ -1,0 +1,127 @@
+"""Enterprise sign-in: an org's verified email domains and its SSO connections."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from organizations.models import Organization
+
+PROVIDER_ID_PREFIX = "sso-"
+
+
+def new_verification_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def new_connection_key() -> str:
+    return secrets.token_hex(8)
+
+
+class VerifiedDomain(models.Model):
+    """An email domain an org claims; verified once its DNS TXT record carries the token."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="sso_domains"
+    )
+    domain = models.CharField(max_length=253)
+    token = models.CharField(max_length=64, default=new_verification_token)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_check_result = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "domain"], name="sso_domain_once_per_org"
+            ),
+            # A domain verified by one org cannot be claimed (verified) by another.
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=Q(verified_at__isnull=False),
+                name="sso_domain_verified_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def record_name(self) -> str:
+        """The DNS name the TXT record is published at."""
+        return f"_orgportal-verification.{self.domain}"
+
+    @property
+    def record_value(self) -> str:
+        return f"orgportal-verification={self.token}"
+
+
+class OidcConnection(models.Model):
+    """An org's OpenID Connect identity provider, served through allauth's `openid_connect`.
+
+    No SocialApp row is written: `sso.adapter` builds the app in memory from this row,
+    so the client secret stays encrypted here (`sso.crypto`) and is decrypted only to
+    talk to the provider.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="sso_connections"
+    )
+    key = models.CharField(max_length=32, unique=True, default=new_connection_key, editable=False)
+    name = models.CharField(max_length=100, help_text='Shown on the button, e.g. "Wayne SSO".')
+    issuer_url = models.URLField(
+        "issuer or discovery URL",
+        max_length=500,
+        help_text="The issuer (its /.well-known/openid-configuration is read) or the "
+        "discovery document's URL.",
+    )
+    client_id = models.CharField("client ID", max_length=255)
+    secret_encrypted = models.TextField(blank=True, editable=False)
+    enabled = models.BooleanField(default=True)
+    assign_membership_on_login = models.BooleanField(
+        default=False,
+        help_text="Whoever signs in through this connection joins the organization as a "
+        "member, taking a user seat.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def provider_id(self) -> str:
+        return f"{PROVIDER_ID_PREFIX}{self.key}"
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret_encrypted)
+
+
+class SsoPolicy(models.Model):
+    """Per-org sign-in rules beyond the connections themselves."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="sso_policy"
+    )
+    sso_only = models.BooleanField(
+        "SSO only",
+        default=False,
+        help_text="Members with an address in a verified domain must sign in through an "
+        "enabled connection; owners keep their password as a break-glass sign-in.",
+    )
+
+    def __str__(self) -> str:
+        return f"SSO policy of {self.organization}"

@@ -1,0 +1,79 @@
+"""Reads for enterprise sign-in: which connection serves an address, a provider id, an org."""
+
+from django.db.models import Prefetch
+
+from organizations.models import Membership, Organization
+from organizations.security import domain_of
+
+from .models import PROVIDER_ID_PREFIX, OidcConnection, SsoPolicy, VerifiedDomain
+
+
+def _verified_domains():
+    return Prefetch(
+        "organization__sso_domains",
+        queryset=VerifiedDomain.objects.filter(verified_at__isnull=False),
+        to_attr="verified_sso_domains",
+    )
+
+
+def connection_by_provider_id(provider_id: str, *, enabled_only: bool = True):
+    """The connection behind allauth's `provider_id` (`sso-<key>`), with its org's domains."""
+    if not provider_id or not provider_id.startswith(PROVIDER_ID_PREFIX):
+        return None
+    connections = OidcConnection.objects.filter(
+        key=provider_id[len(PROVIDER_ID_PREFIX) :],
+        organization__status=Organization.Status.ACTIVE,
+    )
+    if enabled_only:
+        connections = connections.filter(enabled=True)
+    return connections.select_related("organization").prefetch_related(_verified_domains()).first()
+
+
+def connection_for_email(email: str) -> OidcConnection | None:
+    """Home-realm discovery: the enabled connection of the org that verified the domain."""
+    domain = domain_of(email or "")
+    if not domain:
+        return None
+    return (
+        OidcConnection.objects.filter(
+            enabled=True,
+            organization__status=Organization.Status.ACTIVE,
+            organization__sso_domains__domain=domain,
+            organization__sso_domains__verified_at__isnull=False,
+        )
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )
+
+
+def is_sso_only(org: Organization) -> bool:
+    return SsoPolicy.objects.filter(organization=org, sso_only=True).exists()
+
+
+def is_owner(org: Organization, email: str) -> bool:
+    """Whether the account with `email` owns `org` (the break-glass password sign-in)."""
+    return (
+        Membership.objects.filter(
+            organization=org,
+            role=Membership.Role.OWNER,
+            user__emailaddress__email__iexact=email,
+        ).exists()
+        or Membership.objects.filter(
+            organization=org, role=Membership.Role.OWNER, user__email__iexact=email
+        ).exists()
+    )
+
+
+def enabled_connections(org: Organization) -> list[OidcConnection]:
+    return list(org.sso_connections.filter(enabled=True))
+
+
+def sso_settings(org: Organization) -> dict:
+    """What the "Single sign-on" tab shows, in three queries."""
+    policy = SsoPolicy.objects.filter(organization=org).first()
+    return {
+        "domains": list(org.sso_domains.all()),
+        "connections": list(org.sso_connections.all()),
+        "sso_only": bool(policy and policy.sso_only),
+    }

@@ -1,0 +1,280 @@
+"""The "Single sign-on" tab (owners), the org's login page, and the no-seat page."""
+
+import requests
+from allauth.account.utils import get_next_redirect_url
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from organizations.errors import OrganizationError
+from organizations.mixins import OrgAccessMixin, client_ip
+from organizations.models import Organization
+from organizations.permissions import Action
+
+from . import selectors, services
+from .adapter import NO_SEAT_SESSION_KEY
+from .forms import ConnectionForm, DomainForm, HomeRealmLoginForm, SsoOnlyForm
+from .models import OidcConnection, VerifiedDomain
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, OrganizationError):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+class SsoTabMixin(OrgAccessMixin):
+    required_action = Action.MANAGE_SECURITY
+
+    def tab_url(self) -> str:
+        return reverse("sso:settings", kwargs={"org_name": self.org.name})
+
+
+class SsoSettingsView(SsoTabMixin, TemplateView):
+    template_name = "sso/settings.html"
+
+    def get_context_data(self, **kwargs):
+        data = selectors.sso_settings(self.org)
+        return super().get_context_data(
+            domain_form=DomainForm(),
+            sso_only_form=SsoOnlyForm(initial={"sso_only": data["sso_only"]}),
+            org_login_url=self.request.build_absolute_uri(
+                reverse("sso:org_login", kwargs={"org_name": self.org.name})
+            ),
+            **data,
+            **kwargs,
+        )
+
+
+class SsoPostView(SsoTabMixin, View):
+    """A POST that calls one service, shows its outcome as a message, and goes back to the tab."""
+
+    http_method_names = ["post"]
+
+    def perform(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        try:
+            message = self.perform()
+        except (OrganizationError, ValidationError) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            if message:
+                messages.success(request, message)
+        return redirect(self.tab_url())
+
+
+class DomainAddView(SsoPostView):
+    def perform(self) -> str:
+        form = DomainForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError("Enter a domain such as example.com.", code="invalid_domain")
+        claimed = services.add_domain(
+            org=self.org,
+            actor=self.request.user,
+            domain=form.cleaned_data["domain"],
+            ip_address=client_ip(self.request),
+        )
+        return f"{claimed.domain} added: publish its TXT record, then check it."
+
+
+class DomainObjectMixin:
+    def resolve_objects(self) -> None:
+        self.domain = self.get_org_object(VerifiedDomain, "domain_id")
+
+
+class DomainCheckView(DomainObjectMixin, SsoPostView):
+    def perform(self) -> str:
+        checked = services.check_domain(
+            org=self.org,
+            actor=self.request.user,
+            domain_id=self.domain.pk,
+            ip_address=client_ip(self.request),
+        )
+        if checked.is_verified:
+            return f"{checked.domain} is verified."
+        raise ValidationError(
+            f"{checked.domain} is not verified yet: {checked.last_check_result}", code="not_found"
+        )
+
+
+class DomainRemoveView(DomainObjectMixin, SsoPostView):
+    def perform(self) -> str:
+        services.remove_domain(
+            org=self.org,
+            actor=self.request.user,
+            domain_id=self.domain.pk,
+            ip_address=client_ip(self.request),
+        )
+        return f"{self.domain.domain} removed."
+
+
+class SsoOnlyView(SsoPostView):
+    def perform(self) -> str:
+        form = SsoOnlyForm(self.request.POST)
+        form.is_valid()
+        policy = services.set_sso_only(
+            org=self.org,
+            actor=self.request.user,
+            sso_only=bool(form.cleaned_data.get("sso_only")),
+            ip_address=client_ip(self.request),
+        )
+        return "SSO only is on." if policy.sso_only else "SSO only is off."
+
+
+class ConnectionObjectMixin:
+    def resolve_objects(self) -> None:
+        self.connection = self.get_org_object(OidcConnection, "connection_id")
+
+
+class ConnectionFormView(SsoTabMixin, FormView):
+    template_name = "sso/connection_form.html"
+    form_class = ConnectionForm
+    connection = None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.connection}
+
+    def get_context_data(self, **kwargs):
+        callback = None
+        if self.connection is not None:
+            callback = self.request.build_absolute_uri(
+                reverse(
+                    "openid_connect_callback", kwargs={"provider_id": self.connection.provider_id}
+                )
+            )
+        return super().get_context_data(connection=self.connection, callback_url=callback, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        values = {k: data[k] for k in services.CONNECTION_FIELDS}
+        try:
+            if self.connection is None:
+                if not data["secret"]:
+                    form.add_error("secret", "Enter the client secret.")
+                    return self.form_invalid(form)
+                connection = services.create_connection(
+                    org=self.org,
+                    actor=self.request.user,
+                    secret=data["secret"],
+                    ip_address=client_ip(self.request),
+                    **values,
+                )
+                messages.success(
+                    self.request,
+                    f"{connection.name} added. Register the callback URL below with the "
+                    "identity provider.",
+                )
+            else:
+                connection = services.update_connection(
+                    org=self.org,
+                    actor=self.request.user,
+                    connection_id=self.connection.pk,
+                    secret=data["secret"],
+                    ip_address=client_ip(self.request),
+                    **values,
+                )
+                messages.success(self.request, f"{connection.name} saved.")
+        except (OrganizationError, ValidationError) as exc:
+            form.add_error(None, _error_text(exc))
+            return self.form_invalid(form)
+        return redirect("sso:connection_edit", org_name=self.org.name, connection_id=connection.pk)
+
+
+class ConnectionCreateView(ConnectionFormView):
+    pass
+
+
+class ConnectionEditView(ConnectionObjectMixin, ConnectionFormView):
+    pass
+
+
+class ConnectionDeleteView(ConnectionObjectMixin, SsoPostView):
+    def perform(self) -> str:
+        services.delete_connection(
+            org=self.org,
+            actor=self.request.user,
+            connection_id=self.connection.pk,
+            ip_address=client_ip(self.request),
+        )
+        return f"{self.connection.name} removed."
+
+
+class ConnectionTestView(ConnectionObjectMixin, SsoPostView):
+    """Fetch the provider's discovery document and say what it offers."""
+
+    def post(self, request, *args, **kwargs):
+        from .adapter import social_app
+
+        app = social_app(self.connection)
+        url = app.settings["server_url"]
+        if "/.well-known/" not in url:
+            url += "/.well-known/openid-configuration"
+        try:
+            with get_social_adapter(request).get_requests_session() as session:
+                response = session.get(url, timeout=5)
+                response.raise_for_status()
+                config = response.json()
+            missing = [
+                key
+                for key in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+                if not config.get(key)
+            ]
+        except (requests.RequestException, ValueError) as exc:
+            messages.error(
+                request, f"Could not read {url}: {exc.__class__.__name__}. Check the issuer URL."
+            )
+        else:
+            if missing:
+                messages.error(request, f"The discovery document lacks: {', '.join(missing)}.")
+            else:
+                messages.success(
+                    request,
+                    f"Connection OK: issuer {config['issuer']}, "
+                    f"scopes {', '.join(config.get('scopes_supported', []) or ['(not listed)'])}.",
+                )
+        return redirect(
+            "sso:connection_edit", org_name=self.org.name, connection_id=self.connection.pk
+        )
+
+
+class OrgLoginView(View):
+    """`/o/<name>/login/`: public; the org's branding and connections, then the password form."""
+
+    def get(self, request, org_name: str):
+        org = get_object_or_404(Organization, name=org_name, status=Organization.Status.ACTIVE)
+        connections = selectors.enabled_connections(org)
+        next_url = get_next_redirect_url(request) or reverse(
+            "organizations:dashboard", kwargs={"org_name": org.name}
+        )
+        return render(
+            request,
+            "sso/org_login.html",
+            {
+                "org": org,
+                "branded_login": True,
+                "connections": connections,
+                "next_url": next_url,
+                "form": HomeRealmLoginForm(request=request),
+            },
+        )
+
+
+class NoSeatView(TemplateView):
+    template_name = "sso/no_seat.html"
+
+    def get(self, request, *args, **kwargs):
+        org_display_name = request.session.get(NO_SEAT_SESSION_KEY)
+        if not org_display_name:
+            raise Http404("Nothing to show.")
+        return self.render_to_response(
+            self.get_context_data(sso_org={"display_name": org_display_name}), status=403
+        )
