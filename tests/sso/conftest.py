@@ -63,3 +63,9 @@ def dns_zone(dns_server, settings):
     zone = DnsZone(path, port)
     time.sleep(0)
     return zone
+
+
+# The real OpenID Provider, and the browser fixtures for the end-to-end flows.
+from tests.browser.conftest import browser, page  # noqa: E402, F401
+
+from .idp import demo_idp  # noqa: E402, F401
