@@ -39,9 +39,16 @@ migrate: install
 demo: migrate
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_invitations
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_sso_demo --idp-url "$(IDP_URL)"
 	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only
 
-run: demo
+run: demo demo-idp
+	@DJANGO_SETTINGS_MODULE=sso.demo_idp.settings SSO_DEMO_IDP_DIR=var/demo-idp \
+	$(BIN)/gunicorn --bind $(HOST):$(IDP_PORT) --workers 1 --threads 4 sso.demo_idp.wsgi \
+		>var/demo-idp/server.log 2>&1 & idp=$$!; \
+	trap 'kill $$idp 2>/dev/null' EXIT; trap 'kill $$idp 2>/dev/null; exit 130' INT TERM; \
+	echo "Demo identity provider (Wayne SSO) on $(IDP_URL), log in var/demo-idp/server.log"; \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_sso_demo --print-only --idp-url "$(IDP_URL)"; \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install
@@ -76,3 +83,20 @@ clean:
 smoke: install
 	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL (PostgreSQL) and REDIS_URL to run the smoke test."; exit 1; }
 	$(BIN)/python deploy/smoke.py --serve --demo-data
+
+# Enterprise sign-in: the demo identity provider `make run` starts beside the portal
+# (a second instance of Orgportal running allauth's OpenID Provider, sso/demo_idp/),
+# with its own SQLite file and signing key under var/demo-idp/, stopped with the portal.
+IDP_PORT ?= 8430
+IDP_URL ?= http://$(HOST):$(IDP_PORT)
+IDP_MANAGE := DJANGO_SETTINGS_MODULE=sso.demo_idp.settings SSO_DEMO_IDP_DIR=var/demo-idp $(BIN)/python manage.py
+.PHONY: demo-idp
+
+demo-idp: install
+	$(IDP_MANAGE) migrate --noinput -v0
+	$(IDP_MANAGE) demo_idp_setup --client-id orgportal-wayne \
+		--client-secret wayne-demo-client-secret \
+		--redirect-uri "$(SITE_URL)/accounts/oidc/sso-wayne/login/callback/" \
+		--user "bruce@wayne.test:Bruce Wayne" --user "lucius@wayne.test:Lucius Fox" \
+		--user "alfred@wayne.test:Alfred Pennyworth" --user "selina@wayne.test:Selina Kyle" \
+		--password orgportal-demo

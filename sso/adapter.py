@@ -64,6 +64,12 @@ class SsoSocialAccountAdapter(DefaultSocialAccountAdapter):
             request.session.pop(SESSION_KEY, None)
             return
         request.session[SESSION_KEY] = connection.pk
+        # An org's provider speaks only for the domains the org verified: whatever it
+        # says of other addresses, they are confirmed by email like at sign-up.
+        domains = {d.domain for d in getattr(connection.organization, "verified_sso_domains", [])}
+        for address in sociallogin.email_addresses:
+            if address.email.rsplit("@", 1)[-1].lower() not in domains:
+                address.verified = False
         if not connection.assign_membership_on_login:
             return
         org = connection.organization

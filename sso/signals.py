@@ -1,8 +1,10 @@
 """After a sign-in through an org's connection: membership on login."""
 
 from allauth.account.signals import user_logged_in
+from django.conf import settings
 from django.contrib import messages
 from django.dispatch import receiver
+from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from organizations.errors import OrganizationError
@@ -39,3 +41,8 @@ def join_on_login(sender, request, user, response=None, sociallogin=None, **kwar
         return
     if joined is not None:
         messages.success(request, f"You joined {org.display_name}.")
+    # Signed in through the org's own provider with nowhere else asked for: its dashboard.
+    if response is not None and response.get("Location") == resolve_url(
+        settings.LOGIN_REDIRECT_URL
+    ):
+        response["Location"] = reverse("organizations:dashboard", kwargs={"org_name": org.name})

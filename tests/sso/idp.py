@@ -29,6 +29,8 @@ IDP_USERS = [
     "lucius@wayne.test:Lucius Fox",
     "newbie@wayne.test:New Hire",
     "alfred@wayne.test:Alfred Pennyworth",
+    # An address outside the org's verified domains: the org's provider cannot vouch for it.
+    "mallory@elsewhere.test:Mallory Outside",
 ]
 
 

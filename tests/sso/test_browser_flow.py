@@ -43,6 +43,7 @@ def test_a_new_user_types_a_domain_address_on_the_login_page(page, demo_idp):
     page.fill("input[name=login]", "newbie@wayne.test")
     page.locator("form button[type=submit]").last.click()
     sign_in_at_the_provider(page, demo_idp, "newbie@wayne.test")
+    expect(page).to_have_url(re.compile(r"/o/wayne/$"))
     expect(page.get_by_text("You joined Wayne Enterprises.")).to_be_visible()
     assert Membership.objects.filter(organization=org, user__email="newbie@wayne.test").exists()
 
@@ -77,3 +78,13 @@ def test_a_disabled_connection_is_not_offered(page, demo_idp):
     page.fill("input[name=login]", "lucius@wayne.test")
     page.locator("form button[type=submit]").last.click()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+
+
+def test_the_provider_cannot_sign_in_an_address_outside_the_orgs_domains(page, demo_idp):
+    wayne_org(idp=demo_idp)
+    UserFactory(email="mallory@elsewhere.test")
+    page.goto("/o/wayne/login/")
+    page.get_by_role("button", name="Sign in with Wayne SSO").click()
+    sign_in_at_the_provider(page, demo_idp, "mallory@elsewhere.test")
+    page.goto("/orgs/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
