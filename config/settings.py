@@ -372,3 +372,5 @@ ACCOUNT_FORMS = {**ACCOUNT_FORMS, "login": "sso.forms.HomeRealmLoginForm"}
 # empty: the system's resolvers.
 SSO_DNS_NAMESERVERS = env.list("SSO_DNS_NAMESERVERS", default=[])
 SSO_DNS_TIMEOUT = env.float("SSO_DNS_TIMEOUT", default=5.0)
+# An org's identity provider that does not answer: a page that says so, not a 500.
+MIDDLEWARE.append("sso.middleware.ProviderDownMiddleware")

@@ -1,10 +1,12 @@
 from urllib.parse import urlsplit
 
+import requests
 from allauth.account.forms import LoginForm
 from django import forms
 from django.conf import settings
 
 from . import routing
+from .middleware import provider_down
 from .models import OidcConnection
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -41,12 +43,15 @@ class HomeRealmLoginForm(LoginForm):
 
     def login(self, request, redirect_url=None):
         if self.sso_connection is not None:
-            return routing.start(
-                request,
-                self.sso_connection,
-                next_url=redirect_url,
-                login_hint=self.cleaned_data.get("login") or "",
-            )
+            try:
+                return routing.start(
+                    request,
+                    self.sso_connection,
+                    next_url=redirect_url,
+                    login_hint=self.cleaned_data.get("login") or "",
+                )
+            except requests.RequestException as exc:
+                return provider_down(request, exc)
         return super().login(request, redirect_url=redirect_url)
 
 

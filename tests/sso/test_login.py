@@ -78,3 +78,32 @@ def test_the_org_login_page_offers_its_connection_first(client, demo_idp):
     page = client.get(reverse("sso:org_login", kwargs={"org_name": org.name})).content.decode()
     assert page.index("Sign in with Wayne SSO") < page.index('name="password"')
     assert Membership.objects.filter(organization=org).count() == 1
+
+
+def test_a_provider_that_does_not_answer_gets_a_page_not_a_500(client, demo_idp):
+    org, _ = wayne_org(idp=demo_idp)
+    OidcConnection.objects.filter(organization=org).update(issuer_url="http://127.0.0.1:9")
+    response = client.post(LOGIN, {"login": "newbie@wayne.test", "password": ""})
+    assert response.status_code == 502
+    assert b"did not answer" in response.content
+    connection = OidcConnection.objects.get(organization=org)
+    response = client.post(f"/accounts/oidc/{connection.provider_id}/login/")
+    assert response.status_code == 502
+
+
+def test_test_connection_reads_the_providers_discovery_document(client, demo_idp):
+    org, owner = wayne_org(idp=demo_idp)
+    connection = OidcConnection.objects.get(organization=org)
+    client.force_login(owner)
+    url = reverse(
+        "sso:connection_test", kwargs={"org_name": org.name, "connection_id": connection.pk}
+    )
+    response = client.post(url, follow=True)
+    assert f"Connection OK: issuer {demo_idp.url}".encode() in response.content
+
+
+def test_the_org_login_page_queries_stay_flat(client, demo_idp, django_assert_max_num_queries):
+    org, _ = wayne_org(idp=demo_idp)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("sso:org_login", kwargs={"org_name": org.name}))
+    assert response.status_code == 200
