@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from organizations.errors import OrganizationError
-from organizations.mixins import OrgAccessMixin, client_ip
+from organizations.mixins import OrgAccessMixin, client_ip, require_recent_password
 from organizations.models import Organization
 from organizations.permissions import Action
 
@@ -57,11 +57,15 @@ class SsoPostView(SsoTabMixin, View):
     """A POST that calls one service, shows its outcome as a message, and goes back to the tab."""
 
     http_method_names = ["post"]
+    # Who controls a connection signs people in: such changes ask for the password again.
+    sensitive = False
 
     def perform(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
+        if self.sensitive:
+            require_recent_password(request, self.org)
         try:
             message = self.perform()
         except (OrganizationError, ValidationError) as exc:
@@ -118,6 +122,8 @@ class DomainRemoveView(DomainObjectMixin, SsoPostView):
 
 
 class SsoOnlyView(SsoPostView):
+    sensitive = True
+
     def perform(self) -> str:
         form = SsoOnlyForm(self.request.POST)
         form.is_valid()
@@ -139,6 +145,11 @@ class ConnectionFormView(SsoTabMixin, FormView):
     template_name = "sso/connection_form.html"
     form_class = ConnectionForm
     connection = None
+
+    def post(self, request, *args, **kwargs):
+        # Whoever controls a connection signs people in: the password again first.
+        require_recent_password(request, self.org)
+        return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.connection}
@@ -198,6 +209,8 @@ class ConnectionEditView(ConnectionObjectMixin, ConnectionFormView):
 
 
 class ConnectionDeleteView(ConnectionObjectMixin, SsoPostView):
+    sensitive = True
+
     def perform(self) -> str:
         services.delete_connection(
             org=self.org,

@@ -61,8 +61,26 @@ def dns_zone(dns_server, settings):
     settings.SSO_DNS_NAMESERVERS = [f"127.0.0.1:{port}"]
     settings.SSO_DNS_TIMEOUT = 2.0
     zone = DnsZone(path, port)
-    time.sleep(0)
     return zone
+
+
+@pytest.fixture
+def reauthenticated(client):
+    """`reauthenticated(user)`: the test client, signed in as `user` who just gave the
+    password again (changes to connections and SSO only ask for it)."""
+    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+
+    def sign_in(user):
+        client.force_login(user)
+        session = client.session
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+            {"method": "password", "at": time.time(), "reauthenticated": True}
+        ]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
+        return client
+
+    return sign_in
 
 
 # The real OpenID Provider, and the browser fixtures for the end-to-end flows.

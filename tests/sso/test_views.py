@@ -62,8 +62,18 @@ def test_bad_input_is_a_message_never_a_500(client_for, org, owner):
     assert "<script>alert" not in page
 
 
-def test_a_connection_secret_is_encrypted_and_never_shown(client_for, org, owner):
-    client = client_for(owner)
+def test_connection_changes_ask_for_the_password_again(client_for, org, owner):
+    response = client_for(owner).post(
+        reverse("sso:connection_create", kwargs={"org_name": org.name}),
+        {"name": "x", "issuer_url": "https://idp.example.com", "client_id": "c", "secret": "s"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not OidcConnection.objects.exists()
+
+
+def test_a_connection_secret_is_encrypted_and_never_shown(reauthenticated, org, owner):
+    client = reauthenticated(owner)
     response = client.post(
         reverse("sso:connection_create", kwargs={"org_name": org.name}),
         {
@@ -113,8 +123,8 @@ def test_test_connection_reports_an_unreachable_provider(client_for, org, owner)
     assert b"Could not read" in response.content
 
 
-def test_sso_only_is_audited(client_for, org, owner):
-    client = client_for(owner)
+def test_sso_only_is_audited(reauthenticated, org, owner):
+    client = reauthenticated(owner)
     client.post(reverse("sso:sso_only", kwargs={"org_name": org.name}), {"sso_only": "on"})
     assert org.sso_policy.sso_only
     assert org.audit_events.filter(action="sso.policy").exists()
