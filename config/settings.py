@@ -356,6 +356,7 @@ if SENTRY_DSN:
 INSTALLED_APPS += [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "sso",
 ]
 # Each org's connections are served as `openid_connect` apps built from sso's own rows

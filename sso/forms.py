@@ -7,7 +7,7 @@ from django.conf import settings
 
 from . import routing
 from .middleware import provider_down
-from .models import OidcConnection
+from .models import OidcConnection, SamlConnection
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -97,3 +97,74 @@ class ConnectionForm(forms.ModelForm):
 
 class SsoOnlyForm(forms.Form):
     sso_only = forms.BooleanField(required=False, label="SSO only")
+
+
+class SamlConnectionForm(forms.ModelForm):
+    """A SAML IdP by its metadata URL (read when people sign in) or its metadata XML."""
+
+    idp_metadata_url = forms.URLField(
+        label="IdP metadata URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+    )
+    idp_metadata_xml = forms.CharField(
+        label="IdP metadata XML",
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Paste the IdP's metadata instead of giving its URL.",
+    )
+
+    class Meta:
+        model = SamlConnection
+        fields = [
+            "name",
+            "idp_metadata_url",
+            "idp_entity_id",
+            "enabled",
+            "assign_membership_on_login",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["idp_entity_id"].required = False
+        self.fields["idp_entity_id"].help_text = "Read from the metadata XML when pasted."
+
+    def clean(self):
+        data = super().clean()
+        xml = (data.get("idp_metadata_xml") or "").strip()
+        data["idp_sso_url"] = self.instance.idp_sso_url
+        data["idp_x509cert"] = self.instance.idp_x509cert
+        if xml:
+            from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
+
+            try:
+                parsed = OneLogin_Saml2_IdPMetadataParser.parse(xml.encode()).get("idp", {})
+            except Exception as exc:  # any parse failure is the input's
+                raise forms.ValidationError(
+                    "That is not IdP metadata XML.", code="invalid_metadata"
+                ) from exc
+            sso_url = (parsed.get("singleSignOnService") or {}).get("url", "")
+            cert = parsed.get("x509cert") or next(
+                iter((parsed.get("x509certMulti") or {}).get("signing", [])), ""
+            )
+            if not (parsed.get("entityId") and sso_url and cert):
+                raise forms.ValidationError(
+                    "The metadata lacks the entity ID, the sign-in URL or the signing certificate.",
+                    code="incomplete_metadata",
+                )
+            data.update(
+                idp_entity_id=parsed["entityId"],
+                idp_sso_url=sso_url,
+                idp_x509cert=cert,
+                idp_metadata_url="",
+            )
+        elif data.get("idp_metadata_url"):
+            if not data.get("idp_entity_id"):
+                self.add_error("idp_entity_id", "Give the IdP's entity ID with its metadata URL.")
+        elif not (data["idp_sso_url"] and data["idp_x509cert"]):
+            raise forms.ValidationError(
+                "Give the IdP's metadata URL, or paste its metadata XML.", code="required"
+            )
+        return data

@@ -109,6 +109,8 @@ class OidcConnection(models.Model):
     def has_secret(self) -> bool:
         return bool(self.secret_encrypted)
 
+    protocol = "OpenID Connect"
+
 
 class SsoPolicy(models.Model):
     """Per-org sign-in rules beyond the connections themselves."""
@@ -125,3 +127,45 @@ class SsoPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"SSO policy of {self.organization}"
+
+
+SAML_PROVIDER_ID_PREFIX = "saml-"
+
+
+class SamlConnection(models.Model):
+    """An org's SAML 2.0 identity provider, served through allauth's `saml` provider.
+
+    The IdP is described by its metadata: a URL (read by allauth, cached) or the XML
+    pasted in, from which the entity id, the sign-in URL and the signing certificate
+    are kept. Like OIDC connections, no SocialApp row is written (`sso.adapter`).
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="sso_saml_connections"
+    )
+    key = models.CharField(max_length=32, unique=True, default=new_connection_key, editable=False)
+    name = models.CharField(max_length=100, help_text='Shown on the button, e.g. "Wayne SAML".')
+    idp_entity_id = models.CharField("IdP entity ID", max_length=500)
+    idp_metadata_url = models.URLField("IdP metadata URL", max_length=500, blank=True)
+    idp_sso_url = models.URLField("IdP sign-in URL", max_length=500, blank=True)
+    idp_x509cert = models.TextField("IdP signing certificate", blank=True)
+    enabled = models.BooleanField(default=True)
+    assign_membership_on_login = models.BooleanField(
+        default=False,
+        help_text="Whoever signs in through this connection joins the organization as a "
+        "member, taking a user seat.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def provider_id(self) -> str:
+        """allauth's provider id, and the organization slug of its SAML URLs."""
+        return f"{SAML_PROVIDER_ID_PREFIX}{self.key}"
+
+    protocol = "SAML"

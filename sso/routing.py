@@ -10,11 +10,11 @@ Every other address signs in with its password as before.
 
 from django.http import HttpResponse
 
-from .models import OidcConnection
+from .models import OidcConnection, SamlConnection
 from .selectors import connection_for_email, is_owner, is_sso_only
 
 
-def route(*, email: str, password: str) -> OidcConnection | None:
+def route(*, email: str, password: str) -> OidcConnection | SamlConnection | None:
     """The connection this sign-in must go through, or None for the password sign-in."""
     connection = connection_for_email(email)
     if connection is None:
@@ -27,11 +27,19 @@ def route(*, email: str, password: str) -> OidcConnection | None:
     return None
 
 
-def start(request, connection: OidcConnection, *, next_url: str | None = None, login_hint=""):
+def start(
+    request,
+    connection: OidcConnection | SamlConnection,
+    *,
+    next_url: str | None = None,
+    login_hint="",
+):
     """Send the browser to the connection's identity provider (allauth's OIDC flow)."""
     from allauth.socialaccount.adapter import get_adapter
 
     provider = get_adapter(request).get_provider(request, provider=connection.provider_id)
+    if not hasattr(provider, "get_auth_params"):  # SAML: no authorization parameters
+        return provider.redirect(request, "login", next_url=next_url or None)
     auth_params = dict(provider.get_auth_params())
     if login_hint:
         auth_params["login_hint"] = login_hint

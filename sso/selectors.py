@@ -5,7 +5,14 @@ from django.db.models import Prefetch
 from organizations.models import Membership, Organization
 from organizations.security import domain_of
 
-from .models import PROVIDER_ID_PREFIX, OidcConnection, SsoPolicy, VerifiedDomain
+from .models import (
+    PROVIDER_ID_PREFIX,
+    SAML_PROVIDER_ID_PREFIX,
+    OidcConnection,
+    SamlConnection,
+    SsoPolicy,
+    VerifiedDomain,
+)
 
 
 def _verified_domains():
@@ -17,11 +24,16 @@ def _verified_domains():
 
 
 def connection_by_provider_id(provider_id: str, *, enabled_only: bool = True):
-    """The connection behind allauth's `provider_id` (`sso-<key>`), with its org's domains."""
-    if not provider_id or not provider_id.startswith(PROVIDER_ID_PREFIX):
+    """The connection behind allauth's `provider_id` (OIDC `sso-<key>`, SAML `saml-<key>`),
+    with its org's verified domains."""
+    provider_id = str(provider_id or "")
+    prefixes = {PROVIDER_ID_PREFIX: OidcConnection, SAML_PROVIDER_ID_PREFIX: SamlConnection}
+    prefix = next((p for p in prefixes if provider_id.startswith(p)), None)
+    if prefix is None:
         return None
-    connections = OidcConnection.objects.filter(
-        key=provider_id[len(PROVIDER_ID_PREFIX) :],
+    model = prefixes[prefix]
+    connections = model.objects.filter(
+        key=provider_id[len(prefix) :],
         organization__status=Organization.Status.ACTIVE,
     )
     if enabled_only:
@@ -29,22 +41,27 @@ def connection_by_provider_id(provider_id: str, *, enabled_only: bool = True):
     return connections.select_related("organization").prefetch_related(_verified_domains()).first()
 
 
-def connection_for_email(email: str) -> OidcConnection | None:
-    """Home-realm discovery: the enabled connection of the org that verified the domain."""
+def connection_for_email(email: str):
+    """Home-realm discovery: the enabled connection of the org that verified the domain
+    (its first OpenID Connect connection, else its first SAML one)."""
     domain = domain_of(email or "")
     if not domain:
         return None
-    return (
-        OidcConnection.objects.filter(
-            enabled=True,
-            organization__status=Organization.Status.ACTIVE,
-            organization__sso_domains__domain=domain,
-            organization__sso_domains__verified_at__isnull=False,
+    for model in (OidcConnection, SamlConnection):
+        found = (
+            model.objects.filter(
+                enabled=True,
+                organization__status=Organization.Status.ACTIVE,
+                organization__sso_domains__domain=domain,
+                organization__sso_domains__verified_at__isnull=False,
+            )
+            .select_related("organization")
+            .order_by("pk")
+            .first()
         )
-        .select_related("organization")
-        .order_by("pk")
-        .first()
-    )
+        if found is not None:
+            return found
+    return None
 
 
 def is_sso_only(org: Organization) -> bool:
@@ -65,15 +82,19 @@ def is_owner(org: Organization, email: str) -> bool:
     )
 
 
-def enabled_connections(org: Organization) -> list[OidcConnection]:
-    return list(org.sso_connections.filter(enabled=True))
+def enabled_connections(org: Organization) -> list:
+    return [
+        *org.sso_connections.filter(enabled=True),
+        *org.sso_saml_connections.filter(enabled=True),
+    ]
 
 
 def sso_settings(org: Organization) -> dict:
-    """What the "Single sign-on" tab shows, in three queries."""
+    """What the "Single sign-on" tab shows, in four queries."""
     policy = SsoPolicy.objects.filter(organization=org).first()
     return {
         "domains": list(org.sso_domains.all()),
         "connections": list(org.sso_connections.all()),
+        "saml_connections": list(org.sso_saml_connections.all()),
         "sso_only": bool(policy and policy.sso_only),
     }

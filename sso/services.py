@@ -17,7 +17,7 @@ from organizations.services import check_email_allowed
 from organizations.services._common import lock_and_authorize
 
 from . import crypto, dnscheck
-from .models import OidcConnection, SsoPolicy, VerifiedDomain
+from .models import OidcConnection, SamlConnection, SsoPolicy, VerifiedDomain
 
 # Addresses no org may claim: they are shared by everyone who uses them.
 PUBLIC_EMAIL_DOMAINS = frozenset(
@@ -200,6 +200,74 @@ def delete_connection(
     )
 
 
+SAML_FIELDS = (
+    "name",
+    "idp_entity_id",
+    "idp_metadata_url",
+    "idp_sso_url",
+    "idp_x509cert",
+    "enabled",
+    "assign_membership_on_login",
+)
+
+
+@transaction.atomic
+def save_saml_connection(
+    *,
+    org: Organization,
+    actor,
+    connection_id: int | None = None,
+    ip_address: str | None = None,
+    **values,
+) -> SamlConnection:
+    """Add a SAML connection, or change the one `connection_id` names."""
+    org = _lock(org, actor)
+    if connection_id is None:
+        connection = SamlConnection(organization=org)
+    else:
+        connection = SamlConnection.objects.select_for_update().get(
+            organization=org, pk=connection_id
+        )
+    changed = [f for f in SAML_FIELDS if f in values and getattr(connection, f) != values[f]]
+    for field in changed:
+        setattr(connection, field, values[field])
+    if not connection.idp_metadata_url and not (connection.idp_sso_url and connection.idp_x509cert):
+        raise SsoError(
+            "Give the IdP's metadata URL, or its metadata XML.", code="saml_metadata_missing"
+        )
+    connection.full_clean()
+    created = connection.pk is None
+    connection.save()
+    record_event(
+        org=org,
+        actor=actor,
+        action="sso.connection_add" if created else "sso.connection_edit",
+        target=connection.name,
+        detail={"protocol": "saml", "idp_entity_id": connection.idp_entity_id}
+        if created
+        else {"protocol": "saml", "changed": changed},
+        ip_address=ip_address,
+    )
+    return connection
+
+
+@transaction.atomic
+def delete_saml_connection(
+    *, org: Organization, actor, connection_id: int, ip_address: str | None = None
+) -> None:
+    org = _lock(org, actor)
+    connection = SamlConnection.objects.get(organization=org, pk=connection_id)
+    connection.delete()
+    record_event(
+        org=org,
+        actor=actor,
+        action="sso.connection_remove",
+        target=connection.name,
+        detail={"protocol": "saml"},
+        ip_address=ip_address,
+    )
+
+
 @transaction.atomic
 def set_sso_only(
     *, org: Organization, actor, sso_only: bool, ip_address: str | None = None
@@ -225,7 +293,7 @@ def set_sso_only(
 
 @transaction.atomic
 def join_on_sso_login(
-    *, connection: OidcConnection, user, ip_address: str | None = None
+    *, connection: OidcConnection | SamlConnection, user, ip_address: str | None = None
 ) -> Membership | None:
     """Make `user`, just signed in through `connection`, a member of its org.
 

@@ -10,20 +10,19 @@ from django.urls import reverse
 from organizations.errors import OrganizationError
 from organizations.mixins import client_ip
 
-from . import services
+from . import selectors, services
 from .adapter import NO_SEAT_SESSION_KEY, SESSION_KEY
-from .models import OidcConnection
 
 
 @receiver(user_logged_in, dispatch_uid="sso.join_on_login")
 def join_on_login(sender, request, user, response=None, sociallogin=None, **kwargs) -> None:
-    connection_id = request.session.pop(SESSION_KEY, None)
-    if sociallogin is None or connection_id is None:
+    provider_id = request.session.pop(SESSION_KEY, None)
+    if sociallogin is None or provider_id is None:
         return
-    connection = (
-        OidcConnection.objects.select_related("organization").filter(pk=connection_id).first()
-    )
-    if connection is None or connection.provider_id != sociallogin.account.provider:
+    if provider_id != sociallogin.account.provider:
+        return
+    connection = selectors.connection_by_provider_id(provider_id, enabled_only=False)
+    if connection is None:
         return
     if not connection.assign_membership_on_login:
         return

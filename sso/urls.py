@@ -40,4 +40,24 @@ urlpatterns = [
         views.ConnectionDeleteView.as_view(),
         name="connection_delete",
     ),
+    path(
+        PREFIX + "saml/new/",
+        views.SamlConnectionCreateView.as_view(),
+        name="saml_connection_create",
+    ),
+    path(
+        PREFIX + "saml/<int:connection_id>/",
+        views.SamlConnectionEditView.as_view(),
+        name="saml_connection_edit",
+    ),
+    path(
+        PREFIX + "saml/<int:connection_id>/test/",
+        views.SamlConnectionTestView.as_view(),
+        name="saml_connection_test",
+    ),
+    path(
+        PREFIX + "saml/<int:connection_id>/delete/",
+        views.SamlConnectionDeleteView.as_view(),
+        name="saml_connection_delete",
+    ),
 ]

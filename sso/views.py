@@ -18,8 +18,14 @@ from organizations.permissions import Action
 
 from . import selectors, services
 from .adapter import NO_SEAT_SESSION_KEY
-from .forms import ConnectionForm, DomainForm, HomeRealmLoginForm, SsoOnlyForm
-from .models import OidcConnection, VerifiedDomain
+from .forms import (
+    ConnectionForm,
+    DomainForm,
+    HomeRealmLoginForm,
+    SamlConnectionForm,
+    SsoOnlyForm,
+)
+from .models import OidcConnection, SamlConnection, VerifiedDomain
 
 
 def _error_text(exc: Exception) -> str:
@@ -256,6 +262,113 @@ class ConnectionTestView(ConnectionObjectMixin, SsoPostView):
                 )
         return redirect(
             "sso:connection_edit", org_name=self.org.name, connection_id=self.connection.pk
+        )
+
+
+class SamlObjectMixin:
+    def resolve_objects(self) -> None:
+        self.connection = self.get_org_object(SamlConnection, "connection_id")
+
+
+class SamlConnectionFormView(SsoTabMixin, FormView):
+    template_name = "sso/saml_connection_form.html"
+    form_class = SamlConnectionForm
+    connection = None
+
+    def post(self, request, *args, **kwargs):
+        # Whoever controls a connection signs people in: the password again first.
+        require_recent_password(request, self.org)
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.connection}
+
+    def get_context_data(self, **kwargs):
+        urls = {}
+        if self.connection is not None:
+            slug = [self.connection.provider_id]
+            urls = {
+                "sp_metadata_url": self.request.build_absolute_uri(
+                    reverse("saml_metadata", args=slug)
+                ),
+                "acs_url": self.request.build_absolute_uri(reverse("saml_acs", args=slug)),
+            }
+        return super().get_context_data(connection=self.connection, **urls, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            connection = services.save_saml_connection(
+                org=self.org,
+                actor=self.request.user,
+                connection_id=self.connection.pk if self.connection else None,
+                ip_address=client_ip(self.request),
+                **{k: data[k] for k in services.SAML_FIELDS if k in data},
+            )
+        except (OrganizationError, ValidationError) as exc:
+            form.add_error(None, _error_text(exc))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{connection.name} saved. Give the identity provider our metadata URL below.",
+        )
+        return redirect(
+            "sso:saml_connection_edit", org_name=self.org.name, connection_id=connection.pk
+        )
+
+
+class SamlConnectionCreateView(SamlConnectionFormView):
+    pass
+
+
+class SamlConnectionEditView(SamlObjectMixin, SamlConnectionFormView):
+    pass
+
+
+class SamlConnectionDeleteView(SamlObjectMixin, SsoPostView):
+    sensitive = True
+
+    def perform(self) -> str:
+        services.delete_saml_connection(
+            org=self.org,
+            actor=self.request.user,
+            connection_id=self.connection.pk,
+            ip_address=client_ip(self.request),
+        )
+        return f"{self.connection.name} removed."
+
+
+class SamlConnectionTestView(SamlObjectMixin, SsoPostView):
+    """Read the IdP's metadata (from its URL, or the stored values) and say what it offers."""
+
+    def perform(self) -> str:
+        from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
+
+        connection = self.connection
+        if connection.idp_metadata_url:
+            try:
+                parsed = OneLogin_Saml2_IdPMetadataParser.parse_remote(
+                    connection.idp_metadata_url, entity_id=connection.idp_entity_id, timeout=5
+                ).get("idp", {})
+            except Exception as exc:  # network and XML errors alike
+                raise ValidationError(
+                    f"Could not read the metadata: {exc.__class__.__name__}.", code="unreachable"
+                ) from exc
+        else:
+            parsed = {
+                "entityId": connection.idp_entity_id,
+                "singleSignOnService": {"url": connection.idp_sso_url},
+                "x509cert": connection.idp_x509cert,
+            }
+        sso_url = (parsed.get("singleSignOnService") or {}).get("url")
+        if not (parsed.get("entityId") and sso_url):
+            raise ValidationError("The metadata lacks a sign-in URL.", code="incomplete")
+        return f"Connection OK: IdP {parsed['entityId']}, sign-in at {sso_url}."
+
+    def post(self, request, *args, **kwargs):
+        super().post(request, *args, **kwargs)
+        return redirect(
+            "sso:saml_connection_edit", org_name=self.org.name, connection_id=self.connection.pk
         )
 
 

@@ -248,7 +248,7 @@ def test_foreign_object_ids_in_my_org_answer_404(client, url_name, method):
 SSO_PUBLIC = frozenset({"sso:org_login"})
 
 
-def sso_foreign_kwargs(foreign_org, domain_id: int, connection_id: int) -> dict:
+def sso_foreign_kwargs(foreign_org, domain_id: int, connection_id: int, saml_id: int = 0) -> dict:
     org = {"org_name": foreign_org.name}
     return {
         "sso:settings": org,
@@ -260,6 +260,10 @@ def sso_foreign_kwargs(foreign_org, domain_id: int, connection_id: int) -> dict:
         "sso:connection_edit": {**org, "connection_id": connection_id},
         "sso:connection_test": {**org, "connection_id": connection_id},
         "sso:connection_delete": {**org, "connection_id": connection_id},
+        "sso:saml_connection_edit": {**org, "connection_id": saml_id},
+        "sso:saml_connection_test": {**org, "connection_id": saml_id},
+        "sso:saml_connection_delete": {**org, "connection_id": saml_id},
+        "sso:saml_connection_create": org,
     }
 
 
@@ -290,7 +294,16 @@ def _sso_foreign():
         enabled=True,
         assign_membership_on_login=False,
     )
-    return foreign_org, domain, connection
+    saml = sso_services.save_saml_connection(
+        org=foreign_org,
+        actor=stranger,
+        name="Foreign SAML",
+        idp_entity_id="https://idp.foreign.test/metadata",
+        idp_metadata_url="https://idp.foreign.test/metadata",
+        enabled=True,
+        assign_membership_on_login=False,
+    )
+    return foreign_org, domain, connection, saml
 
 
 def _sso_snapshot():
@@ -313,10 +326,10 @@ def test_every_sso_url_is_covered():
 def test_foreign_sso_urls_answer_404_and_change_nothing(client, url_name, method):
     me = UserFactory()
     mine = OrganizationFactory(created_by=me)
-    foreign_org, domain, connection = _sso_foreign()
+    foreign_org, domain, connection, saml = _sso_foreign()
     client.force_login(me)
     for org in (foreign_org, mine):
-        kwargs = sso_foreign_kwargs(foreign_org, domain.pk, connection.pk)[url_name]
+        kwargs = sso_foreign_kwargs(foreign_org, domain.pk, connection.pk, saml.pk)[url_name]
         if org is mine and len(kwargs) == 1:
             continue
         kwargs = {**kwargs, "org_name": org.name}

@@ -86,4 +86,4 @@ def reauthenticated(client):
 # The real OpenID Provider, and the browser fixtures for the end-to-end flows.
 from tests.browser.conftest import browser, page  # noqa: E402, F401
 
-from .idp import demo_idp  # noqa: E402, F401
+from .idp import demo_idp, saml_idp  # noqa: E402, F401

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
-from tests.factories import PASSWORD
+from sso import crypto
+from sso.models import OidcConnection, SamlConnection, VerifiedDomain
+from tests.factories import PASSWORD, OrganizationFactory, UserFactory
 
 from .conftest import free_port
 
@@ -115,12 +118,6 @@ def demo_idp(tmp_path_factory, live_server):
 
 def wayne_org(*, idp: DemoIdp, assign_membership: bool = True, enabled: bool = True, **org_fields):
     """Org `wayne` with the verified domain wayne.test and a connection to `idp`."""
-    from django.utils import timezone
-
-    from sso import crypto
-    from sso.models import OidcConnection, VerifiedDomain
-    from tests.factories import OrganizationFactory, UserFactory
-
     owner = UserFactory(email="bruce@wayne.test")
     org = OrganizationFactory(
         created_by=owner, name="wayne", display_name="Wayne Enterprises", **org_fields
@@ -133,6 +130,68 @@ def wayne_org(*, idp: DemoIdp, assign_membership: bool = True, enabled: bool = T
         issuer_url=idp.url,
         client_id=idp.client_id,
         secret_encrypted=crypto.encrypt(idp.client_secret),
+        enabled=enabled,
+        assign_membership_on_login=assign_membership,
+    )
+    return org, owner
+
+
+# --- SAML: pysaml2's IdP in a process (tests/sso/saml_idp.py) ---------------------------
+
+TEST_SAML_KEY = "wayne-saml"
+
+
+@dataclass
+class SamlIdp:
+    url: str
+
+    @property
+    def entity_id(self) -> str:
+        return f"{self.url}/metadata"
+
+
+@pytest.fixture(scope="session")
+def saml_idp(tmp_path_factory, live_server):
+    pytest.importorskip("saml2", reason="the SAML tests need pysaml2 (pip install pysaml2)")
+    if not Path("/usr/bin/xmlsec1").exists():
+        pytest.skip("the SAML tests need xmlsec1: apt-get install xmlsec1")
+    directory = tmp_path_factory.mktemp("saml-idp")
+    slug = f"saml-{TEST_SAML_KEY}"
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("saml_idp.py")),
+            str(port),
+            str(directory),
+            f"{live_server.url}/accounts/saml/{slug}/metadata/",
+            f"{live_server.url}/accounts/saml/{slug}/acs/",
+            PASSWORD,
+            *IDP_USERS,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    if "ready" not in (process.stdout.readline() or ""):
+        process.kill()
+        pytest.skip("the SAML identity provider did not start")
+    yield SamlIdp(url=f"http://127.0.0.1:{port}")
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def wayne_saml_org(*, idp: SamlIdp, assign_membership: bool = True, enabled: bool = True):
+    """Org `wayne` with the verified domain wayne.test and a SAML connection to `idp`."""
+    owner = UserFactory(email="bruce@wayne.test")
+    org = OrganizationFactory(created_by=owner, name="wayne", display_name="Wayne Enterprises")
+    VerifiedDomain.objects.create(organization=org, domain="wayne.test", verified_at=timezone.now())
+    SamlConnection.objects.create(
+        organization=org,
+        key=TEST_SAML_KEY,
+        name="Wayne SAML",
+        idp_entity_id=idp.entity_id,
+        idp_metadata_url=f"{idp.url}/metadata",
         enabled=enabled,
         assign_membership_on_login=assign_membership,
     )
