@@ -1,12 +1,11 @@
 from urllib.parse import urlsplit
 
-import requests
 from allauth.account.forms import LoginForm
 from django import forms
 from django.conf import settings
 
 from . import routing
-from .middleware import provider_down
+from .middleware import UNREACHABLE, provider_down
 from .models import OidcConnection, SamlConnection
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -50,7 +49,7 @@ class HomeRealmLoginForm(LoginForm):
                     next_url=redirect_url,
                     login_hint=self.cleaned_data.get("login") or "",
                 )
-            except requests.RequestException as exc:
+            except UNREACHABLE as exc:
                 return provider_down(request, exc)
         return super().login(request, redirect_url=redirect_url)
 

@@ -7,7 +7,9 @@ from django.shortcuts import render
 
 logger = logging.getLogger(__name__)
 
-OIDC_PREFIX = "/accounts/oidc/"
+PREFIXES = ("/accounts/oidc/", "/accounts/saml/")
+# requests (OIDC discovery, tokens, keys); urllib's errors are OSErrors (SAML metadata).
+UNREACHABLE = (requests.RequestException, OSError)
 
 
 def provider_down(request, exc: Exception):
@@ -25,8 +27,6 @@ class ProviderDownMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if request.path.startswith(OIDC_PREFIX) and isinstance(
-            exception, requests.RequestException
-        ):
+        if request.path.startswith(PREFIXES) and isinstance(exception, UNREACHABLE):
             return provider_down(request, exception)
         return None

@@ -71,3 +71,17 @@ def test_the_org_login_page_offers_the_saml_connection(client, saml_idp):
     page = client.get(reverse("sso:org_login", kwargs={"org_name": org.name})).content.decode()
     assert "Sign in with Wayne SAML" in page
     assert "/accounts/saml/saml-wayne-saml/login/" in page
+
+
+def test_an_idp_whose_metadata_does_not_answer_gets_a_page_not_a_500(client, saml_idp):
+    org, _ = wayne_saml_org(idp=saml_idp)
+    SamlConnection.objects.filter(organization=org).update(
+        idp_metadata_url="http://127.0.0.1:9/metadata"
+    )
+    host = {"HTTP_HOST": "testserver"}  # as every browser sends it
+    response = client.post(
+        "/accounts/login/", {"login": "newbie@wayne.test", "password": ""}, **host
+    )
+    assert response.status_code == 502
+    response = client.post("/accounts/saml/saml-wayne-saml/login/", **host)
+    assert response.status_code == 502
