@@ -38,6 +38,8 @@ CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 SESSION_COOKIE_NAME = "demo_idp_sessionid"
 CSRF_COOKIE_NAME = "demo_idp_csrftoken"
+# Messages in the session, not in the `messages` cookie the portal reads too.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGIN_REDIRECT_URL = "/"
 EMAIL_FILE_PATH = str(IDP_DIR / "mail")
 
