@@ -12,6 +12,7 @@ class SsoConfig(AppConfig):
 
         # Offered by the audit log's action filter.
         sso_actions = (
+            "member.join_domain",
             "member.join_sso",
             "sso.connection_add",
             "sso.connection_edit",

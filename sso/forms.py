@@ -96,6 +96,7 @@ class ConnectionForm(forms.ModelForm):
 
 class SsoOnlyForm(forms.Form):
     sso_only = forms.BooleanField(required=False, label="SSO only")
+    auto_join = forms.BooleanField(required=False, label="Auto-join")
 
 
 class SamlConnectionForm(forms.ModelForm):

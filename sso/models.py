@@ -125,6 +125,13 @@ class SsoPolicy(models.Model):
         "enabled connection; owners keep their password as a break-glass sign-in.",
     )
 
+    auto_join = models.BooleanField(
+        "auto-join",
+        default=False,
+        help_text="Signed-in users with a confirmed address in a verified domain may join "
+        "as members without an invitation, taking a user seat.",
+    )
+
     def __str__(self) -> str:
         return f"SSO policy of {self.organization}"
 

@@ -97,4 +97,25 @@ def sso_settings(org: Organization) -> dict:
         "connections": list(org.sso_connections.all()),
         "saml_connections": list(org.sso_saml_connections.all()),
         "sso_only": bool(policy and policy.sso_only),
+        "auto_join": bool(policy and policy.auto_join),
     }
+
+
+def may_auto_join(org: Organization, user) -> str | None:
+    """The user's confirmed address that lets them auto-join `org`, or None."""
+    if (
+        not user.is_authenticated
+        or not SsoPolicy.objects.filter(organization=org, auto_join=True).exists()
+    ):
+        return None
+    from allauth.account.models import EmailAddress
+
+    domains = set(
+        org.sso_domains.filter(verified_at__isnull=False).values_list("domain", flat=True)
+    )
+    for email in EmailAddress.objects.filter(user=user, verified=True).values_list(
+        "email", flat=True
+    ):
+        if domain_of(email) in domains:
+            return email
+    return None

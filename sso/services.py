@@ -270,22 +270,67 @@ def delete_saml_connection(
 
 @transaction.atomic
 def set_sso_only(
-    *, org: Organization, actor, sso_only: bool, ip_address: str | None = None
+    *,
+    org: Organization,
+    actor,
+    sso_only: bool,
+    auto_join: bool | None = None,
+    ip_address: str | None = None,
 ) -> SsoPolicy:
+    """Turn SSO only (and, when given, auto-join by verified domain) on or off."""
     org = _lock(org, actor)
     policy, _ = SsoPolicy.objects.select_for_update().get_or_create(organization=org)
-    if policy.sso_only != sso_only:
-        policy.sso_only = sso_only
-        policy.save(update_fields=["sso_only"])
+    wanted = {"sso_only": sso_only}
+    if auto_join is not None:
+        wanted["auto_join"] = auto_join
+    changed = {k: v for k, v in wanted.items() if getattr(policy, k) != v}
+    if changed:
+        for field, value in changed.items():
+            setattr(policy, field, value)
+        policy.save(update_fields=list(changed))
         record_event(
             org=org,
             actor=actor,
             action="sso.policy",
             target=org.name,
-            detail={"sso_only": sso_only},
+            detail=changed,
             ip_address=ip_address,
         )
     return policy
+
+
+@transaction.atomic
+def join_by_verified_domain(
+    *, org: Organization, user, ip_address: str | None = None
+) -> Membership:
+    """Auto-join: `user`, with a confirmed address in one of `org`'s verified domains,
+    joins it as a member without an invitation, taking a user seat."""
+    from .selectors import may_auto_join
+
+    org = seats.lock_pool(org)
+    if Membership.objects.filter(organization=org, user=user).exists():
+        raise SsoError(f"You are already a member of {org.display_name}.", code="already_member")
+    email = may_auto_join(org, user)
+    if email is None:
+        raise SsoError(
+            f"{org.display_name} does not let your address join without an invitation.",
+            code="not_allowed",
+        )
+    seats.ensure_available(org, seats.USERS)
+    check_email_allowed(org, email)
+    membership = Membership.objects.create(organization=org, user=user, role=Membership.Role.MEMBER)
+    default_team = org.teams.filter(is_default=True).first()
+    if default_team is not None:
+        default_team.members.add(membership)
+    record_event(
+        org=org,
+        actor=user,
+        action="member.join_domain",
+        target=email,
+        detail={"role": Membership.Role.MEMBER},
+        ip_address=ip_address,
+    )
+    return membership
 
 
 # --- membership on login -------------------------------------------------------------------

@@ -8,6 +8,7 @@ PREFIX = "o/<slug:org_name>/sso/"
 
 urlpatterns = [
     path("o/<slug:org_name>/login/", views.OrgLoginView.as_view(), name="org_login"),
+    path("o/<slug:org_name>/join/", views.JoinView.as_view(), name="join"),
     path("sso/no-seat/", views.NoSeatView.as_view(), name="no_seat"),
     path(PREFIX, views.SsoSettingsView.as_view(), name="settings"),
     path(PREFIX + "domains/add/", views.DomainAddView.as_view(), name="domain_add"),

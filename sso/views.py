@@ -50,7 +50,9 @@ class SsoSettingsView(SsoTabMixin, TemplateView):
         data = selectors.sso_settings(self.org)
         return super().get_context_data(
             domain_form=DomainForm(),
-            sso_only_form=SsoOnlyForm(initial={"sso_only": data["sso_only"]}),
+            sso_only_form=SsoOnlyForm(
+                initial={"sso_only": data["sso_only"], "auto_join": data["auto_join"]}
+            ),
             org_login_url=self.request.build_absolute_uri(
                 reverse("sso:org_login", kwargs={"org_name": self.org.name})
             ),
@@ -137,9 +139,13 @@ class SsoOnlyView(SsoPostView):
             org=self.org,
             actor=self.request.user,
             sso_only=bool(form.cleaned_data.get("sso_only")),
+            auto_join=bool(form.cleaned_data.get("auto_join")),
             ip_address=client_ip(self.request),
         )
-        return "SSO only is on." if policy.sso_only else "SSO only is off."
+        return (
+            f"SSO only is {'on' if policy.sso_only else 'off'}; "
+            f"auto-join is {'on' if policy.auto_join else 'off'}."
+        )
 
 
 class ConnectionObjectMixin:
@@ -389,9 +395,43 @@ class OrgLoginView(View):
                 "branded_login": True,
                 "connections": connections,
                 "next_url": next_url,
+                "may_join": request.user.is_authenticated
+                and selectors.may_auto_join(org, request.user) is not None
+                and not org.memberships.filter(user=request.user).exists(),
                 "form": HomeRealmLoginForm(request=request),
             },
         )
+
+
+class JoinView(View):
+    """Auto-join: a signed-in user with an address in a verified domain joins the org.
+
+    Answers 404, like any org page, to whoever may not join (or see) the org.
+    """
+
+    def joinable_org(self, request, org_name: str) -> Organization:
+        if not request.user.is_authenticated:
+            raise Http404("No organization found.")
+        org = get_object_or_404(Organization, name=org_name, status=Organization.Status.ACTIVE)
+        if selectors.may_auto_join(org, request.user) is None:
+            raise Http404("No organization found.")
+        return org
+
+    def get(self, request, org_name: str):
+        org = self.joinable_org(request, org_name)
+        return redirect("sso:org_login", org_name=org.name)
+
+    def post(self, request, org_name: str):
+        org = self.joinable_org(request, org_name)
+        try:
+            services.join_by_verified_domain(
+                org=org, user=request.user, ip_address=client_ip(request)
+            )
+        except OrganizationError as exc:
+            messages.error(request, exc.message)
+            return redirect("sso:org_login", org_name=org.name)
+        messages.success(request, f"You joined {org.display_name}.")
+        return redirect("organizations:dashboard", org_name=org.name)
 
 
 class NoSeatView(TemplateView):

@@ -264,6 +264,8 @@ def sso_foreign_kwargs(foreign_org, domain_id: int, connection_id: int, saml_id:
         "sso:saml_connection_test": {**org, "connection_id": saml_id},
         "sso:saml_connection_delete": {**org, "connection_id": saml_id},
         "sso:saml_connection_create": org,
+        # Auto-join: 404 to whoever may not join the org.
+        "sso:join": org,
     }
 
 

@@ -141,3 +141,48 @@ def test_the_org_login_page_is_public_and_branded(client, org):
     assert "&lt;script&gt;" in page and "<script>alert" not in page
     assert 'data-testid="org-login-logo"' in page
     assert client.get("/o/no-such-org/login/").status_code == 404
+
+
+def test_auto_join_lets_a_confirmed_domain_address_join(client_for, org, owner):
+    from django.utils import timezone
+
+    from sso.models import SsoPolicy
+    from tests.factories import UserFactory
+
+    VerifiedDomain.objects.create(organization=org, domain="acme.test", verified_at=timezone.now())
+    newcomer = UserFactory(email="new@acme.test")
+    stranger = UserFactory(email="new@elsewhere.test")
+    unconfirmed = UserFactory(email="late@acme.test", verified=False)
+    join = reverse("sso:join", kwargs={"org_name": org.name})
+    login_page = reverse("sso:org_login", kwargs={"org_name": org.name})
+
+    # Off by default: 404, like any org page the user may not see.
+    assert client_for(newcomer).post(join).status_code == 404
+    SsoPolicy.objects.create(organization=org, auto_join=True)
+    assert b'data-testid="auto-join"' in client_for(newcomer).get(login_page).content
+    response = client_for(newcomer).post(join)
+    assert response.status_code == 302
+    assert org.memberships.filter(user=newcomer, role="member").exists()
+    assert org.audit_events.filter(action="member.join_domain", target="new@acme.test").exists()
+    assert b'data-testid="auto-join"' not in client_for(newcomer).get(login_page).content
+    for user in (stranger, unconfirmed):
+        assert client_for(user).post(join).status_code == 404
+        assert not org.memberships.filter(user=user).exists()
+
+
+def test_auto_join_takes_a_seat(client_for, org, owner):
+    from django.utils import timezone
+
+    from organizations.models import Organization
+    from sso.models import SsoPolicy
+    from tests.factories import UserFactory
+
+    VerifiedDomain.objects.create(organization=org, domain="acme.test", verified_at=timezone.now())
+    SsoPolicy.objects.create(organization=org, auto_join=True)
+    Organization.objects.filter(pk=org.pk).update(user_seat_limit=1)
+    newcomer = UserFactory(email="new@acme.test")
+    response = client_for(newcomer).post(
+        reverse("sso:join", kwargs={"org_name": org.name}), follow=True
+    )
+    assert b"No user seat is left" in response.content
+    assert not org.memberships.filter(user=newcomer).exists()
