@@ -53,28 +53,37 @@ demo: migrate
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_invitations
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_billing
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_sso_demo --idp-url "$(IDP_URL)"
 	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only
 	@# Management API (issue 12): the demo's API clients and their credentials
 	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_api_clients
 	@# SCIM provisioning: wayne's demo SCIM token and a curl line that lists its users.
 	@SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_scim
 
-# localstripe must run while the demo data is loaded and while the portal serves, so the
-# demo's steps are in this one shell (no sub-make: `make -n run` must only print).
-run: migrate
-	@mkdir -p var
-	@if [ -n "$(LOCALSTRIPE)" ]; then \
+# localstripe and the demo identity provider must run while the demo data is loaded and
+# while the portal serves, so the demo's steps are in this one shell (no sub-make:
+# `make -n run` must only print); both stop with the portal.
+run: migrate demo-idp
+	@mkdir -p var var/demo-idp
+	@DJANGO_SETTINGS_MODULE=sso.demo_idp.settings SSO_DEMO_IDP_DIR=var/demo-idp \
+	$(BIN)/gunicorn --bind $(HOST):$(IDP_PORT) --workers 1 --threads 4 sso.demo_idp.wsgi \
+		>var/demo-idp/server.log 2>&1 & idp=$$!; ls_pid=; \
+	trap 'kill $$idp $$ls_pid 2>/dev/null' EXIT; trap 'kill $$idp $$ls_pid 2>/dev/null; exit 130' INT TERM; \
+	echo "Demo identity provider (Wayne SSO) on $(IDP_URL), log in var/demo-idp/server.log"; \
+	if [ -n "$(LOCALSTRIPE)" ]; then \
 	  SITE_URL="$(SITE_URL)" $(BIN)/python manage.py localstripe --port $(STRIPE_PORT) >var/localstripe.log 2>&1 & \
-	  ls_pid=$$!; trap 'kill $$ls_pid 2>/dev/null' EXIT INT TERM; \
+	  ls_pid=$$!; \
 	  for i in $$(seq 50); do $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', $(STRIPE_PORT)), 1)" 2>/dev/null && break; sleep 0.2; done; \
 	  echo "Billing: localstripe (a fake Stripe) runs on $$STRIPE_API_BASE; its log is var/localstripe.log"; \
 	fi; \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_invitations && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_billing && \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_sso_demo --idp-url "$(IDP_URL)" && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_api_clients && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_scim && \
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_sso_demo --print-only --idp-url "$(IDP_URL)" && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install
@@ -109,3 +118,20 @@ clean:
 smoke: install
 	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL (PostgreSQL) and REDIS_URL to run the smoke test."; exit 1; }
 	$(BIN)/python deploy/smoke.py --serve --demo-data
+
+# Enterprise sign-in: the demo identity provider `make run` starts beside the portal
+# (a second instance of Orgportal running allauth's OpenID Provider, sso/demo_idp/),
+# with its own SQLite file and signing key under var/demo-idp/, stopped with the portal.
+IDP_PORT ?= 8430
+IDP_URL ?= http://$(HOST):$(IDP_PORT)
+IDP_MANAGE := DJANGO_SETTINGS_MODULE=sso.demo_idp.settings SSO_DEMO_IDP_DIR=var/demo-idp $(BIN)/python manage.py
+.PHONY: demo-idp
+
+demo-idp: install
+	$(IDP_MANAGE) migrate --noinput -v0
+	$(IDP_MANAGE) demo_idp_setup --client-id orgportal-wayne \
+		--client-secret wayne-demo-client-secret \
+		--redirect-uri "$(SITE_URL)/accounts/oidc/sso-wayne/login/callback/" \
+		--user "bruce@wayne.test:Bruce Wayne" --user "lucius@wayne.test:Lucius Fox" \
+		--user "alfred@wayne.test:Alfred Pennyworth" --user "selina@wayne.test:Selina Kyle" \
+		--password orgportal-demo

@@ -511,3 +511,29 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.non
 # SCIM provisioning: an organization's identity provider manages its members and teams
 # at /scim/v2/<org>/ with the org's bearer token (the `scim` app).
 INSTALLED_APPS.append("scim")
+# --- Enterprise sign-in: verified domains, OpenID Connect connections per org -----------
+# (sso/; README, "Enterprise sign-in")
+
+INSTALLED_APPS += [
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "sso",
+]
+# Each org's connections are served as `openid_connect` apps built from sso's own rows
+# (the client secret stays encrypted there); none is listed on the generic login page.
+SOCIALACCOUNT_ADAPTER = "sso.adapter.SsoSocialAccountAdapter"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("SOCIALACCOUNT_REQUESTS_TIMEOUT", default=10)
+# Home-realm discovery on the one-step login form (email and password).
+ACCOUNT_FORMS = {**ACCOUNT_FORMS, "login": "sso.forms.HomeRealmLoginForm"}
+# DNS servers for domain verification ("host" or "host:port", comma-separated);
+# empty: the system's resolvers.
+SSO_DNS_NAMESERVERS = env.list("SSO_DNS_NAMESERVERS", default=[])
+SSO_DNS_TIMEOUT = env.float("SSO_DNS_TIMEOUT", default=5.0)
+# An org's identity provider that does not answer: a page that says so, not a 500.
+MIDDLEWARE.append("sso.middleware.ProviderDownMiddleware")
+MIDDLEWARE.append("sso.middleware.SignInFormActionMiddleware")

@@ -25,3 +25,6 @@ urlpatterns = [
     # SCIM provisioning: the Provisioning tab and /scim/v2/<org>/.
     path("", include("scim.urls")),
 ]
+
+# Enterprise sign-in (sso/): the org's login page and its "Single sign-on" tab.
+urlpatterns.insert(0, path("", include("sso.urls")))

@@ -397,3 +397,101 @@ def test_scim_api_answers_401_to_another_orgs_token(client, url_name, method):
     response = getattr(client, method)(url, headers={"Authorization": f"Bearer {raw}"}, **body)
     assert response.status_code == 401
     assert db_snapshot() == before
+# --- Enterprise sign-in (sso/): the "Single sign-on" tab ------------------------------
+# The org's login page (/o/<name>/login/) is public by design, like Auth0's org login
+# prompt: it shows only the display name, branding and sign-in buttons.
+SSO_PUBLIC = frozenset({"sso:org_login"})
+
+
+def sso_foreign_kwargs(foreign_org, domain_id: int, connection_id: int, saml_id: int = 0) -> dict:
+    org = {"org_name": foreign_org.name}
+    return {
+        "sso:settings": org,
+        "sso:domain_add": org,
+        "sso:domain_check": {**org, "domain_id": domain_id},
+        "sso:domain_remove": {**org, "domain_id": domain_id},
+        "sso:sso_only": org,
+        "sso:connection_create": org,
+        "sso:connection_edit": {**org, "connection_id": connection_id},
+        "sso:connection_test": {**org, "connection_id": connection_id},
+        "sso:connection_delete": {**org, "connection_id": connection_id},
+        "sso:saml_connection_edit": {**org, "connection_id": saml_id},
+        "sso:saml_connection_test": {**org, "connection_id": saml_id},
+        "sso:saml_connection_delete": {**org, "connection_id": saml_id},
+        "sso:saml_connection_create": org,
+        # Auto-join: 404 to whoever may not join the org.
+        "sso:join": org,
+    }
+
+
+def _sso_patterns_with_parameters():
+    found = set()
+    for name, pattern in _walk(get_resolver().url_patterns):
+        module = getattr(pattern.callback, "__module__", "")
+        if module.startswith("sso.") and (
+            pattern.pattern.converters or pattern.pattern.regex.groups
+        ):
+            found.add(name)
+    return found
+
+
+def _sso_foreign():
+    from sso import services as sso_services
+
+    foreign_org = OrganizationFactory()
+    stranger = foreign_org.created_by
+    domain = sso_services.add_domain(org=foreign_org, actor=stranger, domain="foreign.test")
+    connection = sso_services.create_connection(
+        org=foreign_org,
+        actor=stranger,
+        secret="s3cret",
+        name="Foreign SSO",
+        issuer_url="http://127.0.0.1:9/",
+        client_id="foreign",
+        enabled=True,
+        assign_membership_on_login=False,
+    )
+    saml = sso_services.save_saml_connection(
+        org=foreign_org,
+        actor=stranger,
+        name="Foreign SAML",
+        idp_entity_id="https://idp.foreign.test/metadata",
+        idp_metadata_url="https://idp.foreign.test/metadata",
+        enabled=True,
+        assign_membership_on_login=False,
+    )
+    return foreign_org, domain, connection, saml
+
+
+def _sso_snapshot():
+    snapshot = db_snapshot()
+    for model in apps.get_app_config("sso").get_models():
+        snapshot[model._meta.label] = sorted(map(repr, model.objects.order_by("pk").values()))
+    return snapshot
+
+
+SSO_CASES = sorted(sso_foreign_kwargs(OrganizationFactory.build(name="x"), 0, 0))
+
+
+def test_every_sso_url_is_covered():
+    assert _sso_patterns_with_parameters() == set(SSO_CASES) | SSO_PUBLIC
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", SSO_CASES)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_foreign_sso_urls_answer_404_and_change_nothing(client, url_name, method):
+    me = UserFactory()
+    mine = OrganizationFactory(created_by=me)
+    foreign_org, domain, connection, saml = _sso_foreign()
+    client.force_login(me)
+    for org in (foreign_org, mine):
+        kwargs = sso_foreign_kwargs(foreign_org, domain.pk, connection.pk, saml.pk)[url_name]
+        if org is mine and len(kwargs) == 1:
+            continue
+        kwargs = {**kwargs, "org_name": org.name}
+        before = _sso_snapshot()
+        data = {"domain": "hijacked.test", "sso_only": "on", "name": "x", "client_id": "x"}
+        response = getattr(client, method)(reverse(url_name, kwargs=kwargs), data)
+        assert response.status_code == 404, (url_name, org.name)
+        assert _sso_snapshot() == before

@@ -252,3 +252,24 @@ def test_stripe_is_let_in_on_the_card_page_only(settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:8420"
     settings.STRIPE_JS_URL = "http://127.0.0.1:8420/js.stripe.com/v3/"
     assert set(gateway.csp_sources()["connect-src"]) == {"http://127.0.0.1:8420"}
+
+
+def test_sign_in_pages_let_their_forms_hand_over_to_the_identity_providers(client):
+    from sso.models import OidcConnection
+
+    org = make_foreign()["org"]
+    OidcConnection.objects.create(
+        organization=org, name="Corp", issuer_url="https://idp.corp.test/realms/x", client_id="c"
+    )
+    OidcConnection.objects.create(
+        organization=org, name="Off", issuer_url="https://off.test/", client_id="c", enabled=False
+    )
+    login = parse_csp(client.get(reverse("account_login")).headers["Content-Security-Policy"])
+    assert login["form-action"] == ["'self'", "https://idp.corp.test"]
+    org_login = client.get(reverse("sso:org_login", args=[org.name]))
+    assert "https://idp.corp.test" in parse_csp(org_login.headers["Content-Security-Policy"])[
+        "form-action"
+    ]
+    client.force_login(org.created_by)
+    other = parse_csp(client.get(reverse("accounts:security")).headers["Content-Security-Policy"])
+    assert other["form-action"] == ["'self'"]

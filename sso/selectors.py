@@ -1,0 +1,145 @@
+"""Reads for enterprise sign-in: which connection serves an address, a provider id, an org."""
+
+from urllib.parse import urlsplit
+
+from django.db.models import Prefetch
+
+from organizations.models import Membership, Organization
+from organizations.security import domain_of
+
+from .models import (
+    PROVIDER_ID_PREFIX,
+    SAML_PROVIDER_ID_PREFIX,
+    OidcConnection,
+    SamlConnection,
+    SsoPolicy,
+    VerifiedDomain,
+)
+
+
+def _verified_domains():
+    return Prefetch(
+        "organization__sso_domains",
+        queryset=VerifiedDomain.objects.filter(verified_at__isnull=False),
+        to_attr="verified_sso_domains",
+    )
+
+
+def connection_by_provider_id(provider_id: str, *, enabled_only: bool = True):
+    """The connection behind allauth's `provider_id` (OIDC `sso-<key>`, SAML `saml-<key>`),
+    with its org's verified domains."""
+    provider_id = str(provider_id or "")
+    prefixes = {PROVIDER_ID_PREFIX: OidcConnection, SAML_PROVIDER_ID_PREFIX: SamlConnection}
+    prefix = next((p for p in prefixes if provider_id.startswith(p)), None)
+    if prefix is None:
+        return None
+    model = prefixes[prefix]
+    connections = model.objects.filter(
+        key=provider_id[len(prefix) :],
+        organization__status=Organization.Status.ACTIVE,
+    )
+    if enabled_only:
+        connections = connections.filter(enabled=True)
+    return connections.select_related("organization").prefetch_related(_verified_domains()).first()
+
+
+def connection_for_email(email: str):
+    """Home-realm discovery: the enabled connection of the org that verified the domain
+    (its first OpenID Connect connection, else its first SAML one)."""
+    domain = domain_of(email or "")
+    if not domain:
+        return None
+    for model in (OidcConnection, SamlConnection):
+        found = (
+            model.objects.filter(
+                enabled=True,
+                organization__status=Organization.Status.ACTIVE,
+                organization__sso_domains__domain=domain,
+                organization__sso_domains__verified_at__isnull=False,
+            )
+            .select_related("organization")
+            .order_by("pk")
+            .first()
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def is_sso_only(org: Organization) -> bool:
+    return SsoPolicy.objects.filter(organization=org, sso_only=True).exists()
+
+
+def is_owner(org: Organization, email: str) -> bool:
+    """Whether the account with `email` owns `org` (the break-glass password sign-in)."""
+    return (
+        Membership.objects.filter(
+            organization=org,
+            role=Membership.Role.OWNER,
+            user__emailaddress__email__iexact=email,
+        ).exists()
+        or Membership.objects.filter(
+            organization=org, role=Membership.Role.OWNER, user__email__iexact=email
+        ).exists()
+    )
+
+
+def enabled_connections(org: Organization) -> list:
+    return [
+        *org.sso_connections.filter(enabled=True),
+        *org.sso_saml_connections.filter(enabled=True),
+    ]
+
+
+def sso_settings(org: Organization) -> dict:
+    """What the "Single sign-on" tab shows, in four queries."""
+    policy = SsoPolicy.objects.filter(organization=org).first()
+    return {
+        "domains": list(org.sso_domains.all()),
+        "connections": list(org.sso_connections.all()),
+        "saml_connections": list(org.sso_saml_connections.all()),
+        "sso_only": bool(policy and policy.sso_only),
+        "auto_join": bool(policy and policy.auto_join),
+    }
+
+
+def may_auto_join(org: Organization, user) -> str | None:
+    """The user's confirmed address that lets them auto-join `org`, or None."""
+    if (
+        not user.is_authenticated
+        or not SsoPolicy.objects.filter(organization=org, auto_join=True).exists()
+    ):
+        return None
+    from allauth.account.models import EmailAddress
+
+    domains = set(
+        org.sso_domains.filter(verified_at__isnull=False).values_list("domain", flat=True)
+    )
+    for email in EmailAddress.objects.filter(user=user, verified=True).values_list(
+        "email", flat=True
+    ):
+        if domain_of(email) in domains:
+            return email
+    return None
+
+
+def identity_provider_origins(org: Organization | None = None) -> list[str]:
+    """The origins of the enabled identity providers (of `org`, or of every org): a
+    sign-in form's redirect goes there, so its page's `form-action` must allow them."""
+    urls = []
+    for model, fields in (
+        (OidcConnection, ("issuer_url",)),
+        (SamlConnection, ("idp_sso_url", "idp_metadata_url")),
+    ):
+        rows = model.objects.filter(enabled=True)
+        if org is not None:
+            rows = rows.filter(organization=org)
+        for values in rows.values_list(*fields):
+            urls.extend(v for v in values if v)
+    origins = []
+    for url in urls:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme in ("http", "https") and parts.netloc and origin not in origins:
+            origins.append(origin)
+    return origins

@@ -1,0 +1,64 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sso"
+
+PREFIX = "o/<slug:org_name>/sso/"
+
+urlpatterns = [
+    path("o/<slug:org_name>/login/", views.OrgLoginView.as_view(), name="org_login"),
+    path("o/<slug:org_name>/join/", views.JoinView.as_view(), name="join"),
+    path("sso/no-seat/", views.NoSeatView.as_view(), name="no_seat"),
+    path(PREFIX, views.SsoSettingsView.as_view(), name="settings"),
+    path(PREFIX + "domains/add/", views.DomainAddView.as_view(), name="domain_add"),
+    path(
+        PREFIX + "domains/<int:domain_id>/check/",
+        views.DomainCheckView.as_view(),
+        name="domain_check",
+    ),
+    path(
+        PREFIX + "domains/<int:domain_id>/remove/",
+        views.DomainRemoveView.as_view(),
+        name="domain_remove",
+    ),
+    path(PREFIX + "sso-only/", views.SsoOnlyView.as_view(), name="sso_only"),
+    path(
+        PREFIX + "connections/new/", views.ConnectionCreateView.as_view(), name="connection_create"
+    ),
+    path(
+        PREFIX + "connections/<int:connection_id>/",
+        views.ConnectionEditView.as_view(),
+        name="connection_edit",
+    ),
+    path(
+        PREFIX + "connections/<int:connection_id>/test/",
+        views.ConnectionTestView.as_view(),
+        name="connection_test",
+    ),
+    path(
+        PREFIX + "connections/<int:connection_id>/delete/",
+        views.ConnectionDeleteView.as_view(),
+        name="connection_delete",
+    ),
+    path(
+        PREFIX + "saml/new/",
+        views.SamlConnectionCreateView.as_view(),
+        name="saml_connection_create",
+    ),
+    path(
+        PREFIX + "saml/<int:connection_id>/",
+        views.SamlConnectionEditView.as_view(),
+        name="saml_connection_edit",
+    ),
+    path(
+        PREFIX + "saml/<int:connection_id>/test/",
+        views.SamlConnectionTestView.as_view(),
+        name="saml_connection_test",
+    ),
+    path(
+        PREFIX + "saml/<int:connection_id>/delete/",
+        views.SamlConnectionDeleteView.as_view(),
+        name="saml_connection_delete",
+    ),
+]
