@@ -397,6 +397,8 @@ def test_scim_api_answers_401_to_another_orgs_token(client, url_name, method):
     response = getattr(client, method)(url, headers={"Authorization": f"Bearer {raw}"}, **body)
     assert response.status_code == 401
     assert db_snapshot() == before
+
+
 # --- Enterprise sign-in (sso/): the "Single sign-on" tab ------------------------------
 # The org's login page (/o/<name>/login/) is public by design, like Auth0's org login
 # prompt: it shows only the display name, branding and sign-in buttons.

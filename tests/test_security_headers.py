@@ -267,9 +267,10 @@ def test_sign_in_pages_let_their_forms_hand_over_to_the_identity_providers(clien
     login = parse_csp(client.get(reverse("account_login")).headers["Content-Security-Policy"])
     assert login["form-action"] == ["'self'", "https://idp.corp.test"]
     org_login = client.get(reverse("sso:org_login", args=[org.name]))
-    assert "https://idp.corp.test" in parse_csp(org_login.headers["Content-Security-Policy"])[
-        "form-action"
-    ]
+    assert (
+        "https://idp.corp.test"
+        in parse_csp(org_login.headers["Content-Security-Policy"])["form-action"]
+    )
     client.force_login(org.created_by)
     other = parse_csp(client.get(reverse("accounts:security")).headers["Content-Security-Policy"])
     assert other["form-action"] == ["'self'"]
