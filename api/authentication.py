@@ -99,8 +99,10 @@ class ClientTokenAuthentication(BaseAuthentication):
                 "client__api_client__organization__security_policy",
             )
             .annotate(creator_has_mfa=security.has_mfa_annotation("client__api_client__created_by"))
-            .first()
+            # The hash is unique: no ORDER BY (the default would cost its compilation).
+            .order_by()[:1]
         )
+        token = next(iter(token), None)
         api_client = getattr(token.client, "api_client", None) if token and token.client else None
         if api_client is None or api_client.is_revoked:
             raise _invalid()

@@ -14,6 +14,9 @@ Sizes come from the environment (defaults in brackets):
   BENCH_THREADS [4]          threads of a gthread worker
   BENCH_WRK_SECONDS [5]      how long wrk loads each page
 
+The Management API's list endpoints are timed too, with a platform client's token (its
+rate limit raised for the run, so the limiter is still consulted on every request).
+
 It prints one row per page (median and p95 server time in-process; the median CPU time
 of this process, which another job on the box inflates less than the wall clock;
 queries; kB), then,
@@ -59,6 +62,7 @@ os.environ.update(
     DJANGO_SECURE_COOKIES="false",
     DJANGO_STATIC_ROOT=STATIC_ROOT,
 )
+os.environ["API_RATE_LIMIT"] = str(10**9)
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("REDIS_CACHE_URL", None)
 sys.path.insert(0, str(ROOT))
@@ -208,7 +212,22 @@ def seed() -> dict:
     )
     Membership.objects.create(organization=big, user=many, role="member")
     oldest = AuditEvent.objects.filter(organization=big).order_by("created_at", "id")[50]
-    return {"owner": owner, "many": many, "oldest": oldest}
+
+    from api import clients
+    from api.scopes import ALL_SCOPES
+
+    staff = User.objects.create_superuser(email="staff@bench.test", password="bench")
+    api_client, secret = clients.create_platform_client(
+        actor=staff, name="Bench", scopes=list(ALL_SCOPES)
+    )
+    return {
+        "owner": owner,
+        "many": many,
+        "oldest": oldest,
+        "big": big.public_id,
+        "inviting": inviting.public_id,
+        "api_client": (api_client.client_id, secret),
+    }
 
 
 def measure(client, url: str) -> tuple[float, float, float, int, float]:
@@ -259,29 +278,52 @@ def pages(names: dict) -> list[tuple[str, str, str]]:
         ("many", "dashboard, user in many orgs", "/o/big/"),
         ("many", "your organizations", "/orgs/"),
         ("many", "your organizations, search", "/orgs/?q=Org+00042"),
+        ("api", "API organizations (2k)", "/api/v2/organizations?per_page=50"),
+        ("api", "API members (10k)", f"/api/v2/organizations/{names['big']}/members"),
+        (
+            "api",
+            "API invitations (10k)",
+            f"/api/v2/organizations/{names['inviting']}/invitations",
+        ),
     ]
 
 
-def in_process(names: dict) -> list[tuple[str, str]]:
+def api_token(client_id: str, secret: str) -> str:
+    from django.test import Client
+
+    response = Client().post(
+        "/oauth/token",
+        {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["access_token"]
+
+
+def in_process(names: dict) -> tuple[str, str]:
     from django.test import Client
 
     clients = {}
     for who in ("owner", "many"):
         clients[who] = Client()
         clients[who].force_login(names[who])
+    token = api_token(*names["api_client"])
+    clients["api"] = Client(headers={"Authorization": f"Bearer {token}"})
     print(f"\n{'page':34} {'median ms':>10} {'p95 ms':>8} {'cpu ms':>8} {'queries':>8} {'kB':>8}")
     print("-" * 81)
     for who, label, url in pages(names):
         median, p95, cpu, queries, kb = measure(clients[who], url)
         print(f"{label:34} {median:10.1f} {p95:8.1f} {cpu:8.1f} {queries:8d} {kb:8.1f}")
-    return [(clients["owner"].cookies["sessionid"].value, "/o/big/")]
+    return clients["owner"].cookies["sessionid"].value, token
 
 
-HTTP_PAGES = [
-    ("dashboard", "/o/big/"),
-    ("members page", "/o/big/members/"),
-    ("audit log", "/o/big/audit/"),
-]
+def http_pages(names: dict) -> list[tuple[str, str, bool]]:
+    """(label, path, whether it is an API call) of the pages loaded over HTTP."""
+    return [
+        ("dashboard", "/o/big/", False),
+        ("members page", "/o/big/members/", False),
+        ("audit log", "/o/big/audit/", False),
+        ("API members list", f"/api/v2/organizations/{names['big']}/members", True),
+    ]
 
 
 def gunicorn_configs() -> list[tuple[str, list[str]]]:
@@ -299,17 +341,9 @@ def gunicorn_configs() -> list[tuple[str, list[str]]]:
     return [known[name.strip()] for name in wanted if name.strip() in known]
 
 
-def _wrk(url: str, session_cookie: str) -> str:
+def _wrk(url: str, header: str) -> str:
     result = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            "-c16",
-            f"-d{os.environ.get('BENCH_WRK_SECONDS', '5')}s",
-            "-H",
-            f"Cookie: sessionid={session_cookie}",
-            url,
-        ],
+        ["wrk", "-t2", "-c16", f"-d{os.environ.get('BENCH_WRK_SECONDS', '5')}s", "-H", header, url],
         capture_output=True,
         text=True,
         check=True,
@@ -319,7 +353,7 @@ def _wrk(url: str, session_cookie: str) -> str:
     return f"{float(rate):.0f}" + (" (errors)" if non_2xx else "")
 
 
-def over_http(session_cookie: str) -> None:
+def over_http(names: dict, session_cookie: str, token: str) -> None:
     if shutil.which("wrk") is None:
         print("\nwrk is not installed: skipping requests per second (apt-get install wrk).")
         return
@@ -340,19 +374,16 @@ def over_http(session_cookie: str) -> None:
         try:
             time.sleep(3)
             rates = []
-            for _, path in HTTP_PAGES:
+            for _, path, is_api in http_pages(names):
                 url = f"http://127.0.0.1:{PORT}{path}"
-                warm = [
-                    "wrk",
-                    "-t1",
-                    "-c2",
-                    "-d1s",
-                    "-H",
-                    f"Cookie: sessionid={session_cookie}",
-                    url,
-                ]
+                header = (
+                    f"Authorization: Bearer {token}"
+                    if is_api
+                    else f"Cookie: sessionid={session_cookie}"
+                )
+                warm = ["wrk", "-t1", "-c2", "-d1s", "-H", header, url]
                 subprocess.run(warm, capture_output=True)
-                rates.append(_wrk(url, session_cookie))
+                rates.append(_wrk(url, header))
             columns.append((label, rates))
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -362,7 +393,7 @@ def over_http(session_cookie: str) -> None:
         + "".join(f"{c[0]:>24}" for c in columns)
     )
     print("-" * (42 + 24 * len(columns)))
-    for i, (label, _) in enumerate(HTTP_PAGES):
+    for i, (label, _, _) in enumerate(http_pages(names)):
         print(f"{label:42}" + "".join(f"{c[1][i]:>24}" for c in columns))
 
 
@@ -384,8 +415,8 @@ def main() -> None:
             cursor.execute("ANALYZE")  # the statistics autovacuum would gather in production
         sizes = ", ".join(f"{k}={v:,}" for k, v in SIZES.items())
         print(f"Seeded {sizes} in {time.perf_counter() - started:.1f}s; {RUNS} runs a page.")
-        session = in_process(names)
-        over_http(session[0][0])
+        session_cookie, token = in_process(names)
+        over_http(names, session_cookie, token)
     finally:
         drop_database()
         shutil.rmtree(STATIC_ROOT, ignore_errors=True)

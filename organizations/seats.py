@@ -12,9 +12,10 @@ refuses when too little is left, all inside the caller's transaction.
 """
 
 from dataclasses import dataclass
+from functools import cache
 
-from django.db.models import Count, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import connections
+from django.db.models import Sum
 
 from config.metrics import count_seat_refusal
 
@@ -90,29 +91,41 @@ def _counts(org: Organization, resources) -> dict[str, int]:
     together, then the holders' grouped counts (`hooks.held_seats_by_org`), each filtered
     by the org's id as a constant, so that the planner sizes them by the org's own
     rows rather than by the average org's."""
-    columns = {}
-    for resource in resources:
-        model = Membership if resource == USERS else Device
-        columns[f"{resource}_own"] = _count(
-            model.objects.filter(organization_id=org.pk), by="organization_id"
-        )
-        columns[f"{resource}_allotted"] = _count(
-            Organization.objects.filter(parent_id=org.pk, kind=Organization.Kind.GROUP),
-            by="parent_id",
-            total=RESOURCES[resource]["limit_field"],
-        )
-    counts = Organization.objects.filter(pk=org.pk).values(**columns).get()
+    resources = tuple(resources)
+    names, sql = _counts_sql(resources)
+    params = [org.pk, org.pk, Organization.Kind.GROUP.value] * len(resources)
+    with connections[Organization.objects.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    counts = {name: int(value or 0) for name, value in zip(names, row, strict=True)}
     for resource in resources:
         counts[f"{resource}_held"] = hooks.held_seats_by_org([org.pk], resource)[org.pk]
     return counts
 
 
-def _count(rows, *, by: str, total: str | None = None):
-    """A scalar subquery: the number of `rows` (all sharing `by`), or the sum of their
-    `total` column; 0 when there are none."""
-    aggregate = Sum(total) if total else Count("*")
-    grouped = rows.order_by().values(by).annotate(value=aggregate).values("value")
-    return Coalesce(Subquery(grouped[:1]), 0)
+@cache
+def _counts_sql(resources: tuple[str, ...]) -> tuple[list[str], str]:
+    """The names and SQL of `_counts`'s first query: one scalar subquery a count.
+
+    Written once per process: every org page shows the seats, and the ORM would compile
+    the same four subqueries again on every request. The params are, per resource, the
+    org's id twice and the group kind."""
+    connection = connections[Organization.objects.db]
+    quote = connection.ops.quote_name
+    orgs = quote(Organization._meta.db_table)
+    parent = quote(Organization._meta.get_field("parent").column)
+    kind = quote(Organization._meta.get_field("kind").column)
+    names, columns = [], []
+    for resource in resources:
+        model = Membership if resource == USERS else Device
+        owner = quote(model._meta.get_field("organization").column)
+        limit = quote(Organization._meta.get_field(RESOURCES[resource]["limit_field"]).column)
+        names += [f"{resource}_own", f"{resource}_allotted"]
+        columns += [
+            f"(SELECT COUNT(*) FROM {quote(model._meta.db_table)} WHERE {owner} = %s)",
+            f"(SELECT COALESCE(SUM({limit}), 0) FROM {orgs} WHERE {parent} = %s AND {kind} = %s)",
+        ]
+    return names, "SELECT " + ", ".join(columns)
 
 
 def used(org: Organization, resource: str) -> int:

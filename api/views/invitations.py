@@ -35,6 +35,20 @@ def _open(org):
     ).select_related("invited_by")
 
 
+# The columns a listed invitation shows: fewer columns, faster rows.
+LIST_FIELDS = (
+    "email",
+    "inviter_name",
+    "invited_by__first_name",
+    "invited_by__last_name",
+    "invited_by__email",
+    "created_at",
+    "expires_at",
+    "role",
+    "status",
+)
+
+
 class InvitationListView(ManagementView):
     required_scopes = {"GET": scopes.READ_INVITATIONS, "POST": scopes.CREATE_INVITATIONS}
 
@@ -51,7 +65,7 @@ class InvitationListView(ManagementView):
         paging = pagination.parse(request.query_params)
         return Response(
             pagination.paginate(
-                _open(org),
+                _open(org).only(*LIST_FIELDS),
                 paging,
                 key="invitations",
                 order_field="pk",

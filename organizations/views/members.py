@@ -35,12 +35,14 @@ class MemberListView(OrgAccessMixin, ListView):
         context = super().get_context_data(**kwargs)
         edit_url = row_url("organizations:member_edit", self.org.name)
         remove_url = row_url("organizations:member_remove", self.org.name)
-        for member in selectors.with_org(context["members"], self.org):
+        members = selectors.with_org(context["members"], self.org)
+        team_names = selectors.team_names_of(members)
+        for member in members:
             member.manageable = permissions.can_manage_member(self.membership, member)
             if member.manageable:
                 member.edit_url, member.remove_url = edit_url(member.pk), remove_url(member.pk)
             member.is_you = member.pk == self.membership.pk
-            member.team_names = ", ".join(team.name for team in member.teams.all())
+            member.team_names = ", ".join(team_names.get(member.pk, ()))
         if self.show_mfa:
             selectors.mark_mfa(context["members"])
         context.update(

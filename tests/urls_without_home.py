@@ -1,0 +1,3 @@
+"""A URLconf without the portal's pages (tests/test_template_urls.py)."""
+
+urlpatterns = []
