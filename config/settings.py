@@ -90,8 +90,6 @@ TEMPLATES = [
                 "organizations.context_processors.org_switcher",
                 "invitations.context_processors.invitation_branding",
             ],
-            # `{% url %}` as Django's, its reversals remembered per process.
-            "builtins": ["config.template_urls"],
         },
     },
 ]

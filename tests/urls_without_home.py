@@ -1,3 +1,0 @@
-"""A URLconf without the portal's pages (tests/test_template_urls.py)."""
-
-urlpatterns = []
