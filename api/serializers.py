@@ -70,15 +70,15 @@ class OrganizationCreateSerializer(serializers.Serializer):
     display_name = StrictCharField(required=False, allow_blank=True, max_length=255)
     branding = BrandingSerializer(required=False)
     metadata = MetadataField(required=False)
-    # SSO connections come with a later release: the shape is checked, and no
-    # connection exists yet to enable.
+    # An org's SSO connections belong to it alone (its Single sign-on tab adds them):
+    # a new org has none to enable. The shape is checked, and any id refused.
     enabled_connections = ConnectionSerializer(many=True, required=False)
 
     def validate_enabled_connections(self, value):
         if value:
             raise serializers.ValidationError(
-                f"connection {value[0]['connection_id']} does not exist "
-                "(no connection can be enabled yet)."
+                f"connection {value[0]['connection_id']} does not exist (an organization's "
+                "connections are added on its Single sign-on page once it exists)."
             )
         return value
 
@@ -125,6 +125,29 @@ class OrganizationSerializer(serializers.Serializer):
         if colors:
             branding["colors"] = colors
         return branding
+
+
+class ConnectionSummarySerializer(serializers.Serializer):
+    name = StrictCharField()
+    strategy = serializers.ChoiceField(choices=["oidc", "samlp"])
+
+
+class EnabledConnectionSerializer(serializers.Serializer):
+    connection_id = StrictCharField()
+    assign_membership_on_login = serializers.BooleanField()
+    connection = ConnectionSummarySerializer()
+
+
+def enabled_connection_body(connection) -> dict:
+    """Auth0's shape of an org's enabled connection; `strategy` names the protocol."""
+    return {
+        "connection_id": connection.provider_id,
+        "assign_membership_on_login": connection.assign_membership_on_login,
+        "connection": {
+            "name": connection.name,
+            "strategy": "samlp" if connection.provider_id.startswith("saml-") else "oidc",
+        },
+    }
 
 
 class CreatedOrganizationSerializer(OrganizationSerializer):

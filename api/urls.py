@@ -54,6 +54,11 @@ urlpatterns = [
         name="organization-by-name",
     ),
     path(f"{ORG}", organizations.OrganizationDetailView.as_view(), name="organization"),
+    path(
+        f"{ORG}/enabled_connections",
+        organizations.EnabledConnectionsView.as_view(),
+        name="enabled-connections",
+    ),
     path(f"{ORG}/members", members.MemberListView.as_view(), name="members"),
     path(
         f"{ORG}/members/<str:user_id>/roles",

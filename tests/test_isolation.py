@@ -146,6 +146,7 @@ def api_foreign_kwargs(foreign, org):
         "api:client_revoke": {**org, **client},
         "api:organization": org_id,
         "api:organization-by-name": {"name": org["org_name"] or "x"},
+        "api:enabled-connections": org_id,
         "api:members": org_id,
         "api:member-roles": {**org_id, **user_id},
         "api:invitations": org_id,

@@ -11,17 +11,20 @@ from rest_framework.response import Response
 from organizations import services
 from organizations.models import Organization
 from organizations.selectors import reachable_by
+from sso import selectors as sso_selectors
 
 from .. import pagination, scopes
 from ..errors import invalid_body
 from ..serializers import (
     CreatedOrganizationSerializer,
+    EnabledConnectionSerializer,
     ErrorSerializer,
     OrganizationCreateSerializer,
     OrganizationPageSerializer,
     OrganizationSerializer,
     OrganizationUpdateSerializer,
     branding_fields,
+    enabled_connection_body,
     org_body,
 )
 from .base import ManagementView
@@ -171,3 +174,19 @@ class OrganizationByNameView(ManagementView):
     )
     def get(self, request, name):
         return Response(render_org(self.reachable(Organization.objects.filter(name=name).first())))
+
+
+class EnabledConnectionsView(ManagementView):
+    """The org's enabled single sign-on connections (OpenID Connect and SAML)."""
+
+    required_scopes = {"GET": scopes.READ_ORGANIZATIONS}
+
+    @extend_schema(
+        operation_id="organizations_enabled_connections",
+        responses={200: EnabledConnectionSerializer(many=True), **ERRORS},
+    )
+    def get(self, request, org_id):
+        org = self.get_org(org_id)
+        return Response(
+            [enabled_connection_body(c) for c in sso_selectors.enabled_connections(org)]
+        )

@@ -222,3 +222,39 @@ def test_a_nul_byte_in_the_query_is_auth0s_400(platform_api):
     response = platform_api.get(ORGS, {"from": "a\x00b"})
     assert response.status_code == 400
     assert as_json(response)["errorCode"] == "invalid_query_string"
+
+
+def test_enabled_connections_lists_the_orgs_sso_connections_in_auth0_shape(platform_api):
+    from sso.models import OidcConnection, SamlConnection
+
+    from ..factories import OrganizationFactory
+
+    org = OrganizationFactory(name="wayne")
+    oidc = OidcConnection.objects.create(
+        organization=org,
+        name="Wayne <b>SSO</b>",
+        issuer_url="https://idp.wayne.test/",
+        client_id="c",
+        assign_membership_on_login=True,
+    )
+    OidcConnection.objects.create(
+        organization=org, name="Off", issuer_url="https://off.test/", client_id="c", enabled=False
+    )
+    saml = SamlConnection.objects.create(
+        organization=org, name="Wayne SAML", idp_entity_id="https://idp.wayne.test/saml"
+    )
+    response = platform_api.get(f"{ORGS}/{org.public_id}/enabled_connections")
+    assert response.status_code == 200, response.content
+    assert as_json(response) == [
+        {
+            "connection_id": oidc.provider_id,
+            "assign_membership_on_login": True,
+            "connection": {"name": "Wayne <b>SSO</b>", "strategy": "oidc"},
+        },
+        {
+            "connection_id": saml.provider_id,
+            "assign_membership_on_login": False,
+            "connection": {"name": "Wayne SAML", "strategy": "samlp"},
+        },
+    ]
+    assert platform_api.get(f"{ORGS}/org_missing/enabled_connections").status_code == 404
