@@ -94,8 +94,9 @@ def with_real_ids(strategy, world):
 @pytest.mark.django_db(transaction=True)
 def test_the_schema_covers_every_endpoint(api_schema):
     labels = {result.ok().label for result in api_schema.get_all_operations()}
-    assert len(labels) == 19, sorted(labels)
+    assert len(labels) == 20, sorted(labels)
     assert "POST /api/v2/organizations" in labels
+    assert "GET /api/v2/organizations/{org_id}/enabled_connections" in labels
 
 
 @pytest.mark.django_db(transaction=True)
