@@ -83,7 +83,6 @@ run: migrate demo-idp
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_data --logins-only && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_api_clients && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo_scim && \
-	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_sso_demo --print-only --idp-url "$(IDP_URL)" && \
 	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install
