@@ -19,6 +19,10 @@ OWNER_SECRET = "JBSWY3DPEHPK3PXP"
 
 
 def code_for(secret: str) -> str:
+    """The code an authenticator app shows now, taken early enough in its 30-second
+    step that it is still valid when the browser submits it."""
+    if time.time() % 30 > 25:
+        time.sleep(30 - time.time() % 30 + 0.1)
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
