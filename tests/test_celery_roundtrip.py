@@ -190,7 +190,9 @@ def test_an_email_waits_in_the_outbox_while_the_broker_is_down(
     elapsed = time.monotonic() - started
 
     assert len(callbacks) == 1
-    assert elapsed < 3, f"queue_email blocked for {elapsed:.1f} s on a dead broker"
+    # The broker timeouts bound the one try to about two seconds (a hung broker without
+    # them blocks for minutes); the margin is for a loaded machine.
+    assert elapsed < 8, f"queue_email blocked for {elapsed:.1f} s on a dead broker"
     assert mailoutbox == []
     row = OutboxEmail.objects.get()
     assert (row.recipient, row.status) == ("later@example.com", "queued")
