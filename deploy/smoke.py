@@ -12,7 +12,9 @@ stop it:
     DATABASE_URL=postgres://… REDIS_URL=redis://… .venv/bin/python deploy/smoke.py --serve
 
 `--serve` collects the static files into a temporary directory and applies the
-migrations; `--demo-data` also loads the demo data, whose users it signs in as.
+migrations; `--demo-data` also loads the demo data, whose users it signs in as, and
+the demo's API clients, whose acme client it calls the Management API with
+(`--api-client-id` and `--api-client-secret` name another client).
 Only the standard library is used, so it runs on a server's system Python too.
 """
 
@@ -119,7 +121,43 @@ def wait_ready(browser: Browser, timeout: float) -> dict:
     raise SmokeFailure(f"/readyz not ready within {timeout:.0f}s: {last}")
 
 
-def run_checks(url: str, host: str, email: str, password: str, metrics_token: str, wait: float):
+def check_api(browser: Browser, client_id: str, client_secret: str) -> None:
+    """The Management API: a client-credentials token, then a list with its rate-limit
+    headers; no token is a 401 in Auth0's error shape."""
+    response, content = browser.request(
+        "POST",
+        "/oauth/token",
+        body={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        },
+    )
+    check(response.status == 200, f"/oauth/token answered {response.status}: {content[:300]}")
+    token = json.loads(content)["access_token"]
+    print("ok   /oauth/token issued a token for the client credentials")
+    response, content = browser.get(
+        "/api/v2/organizations", headers={"Authorization": f"Bearer {token}"}
+    )
+    check(response.status == 200, f"/api/v2/organizations answered {response.status}")
+    check(isinstance(json.loads(content), list), "the organizations list is not a JSON list")
+    for header in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+        check(header in response.headers, f"no {header} header on the API's answer")
+    response, content = browser.get("/api/v2/organizations")
+    check(response.status == 401, f"the API without a token answered {response.status}")
+    check(json.loads(content).get("statusCode") == 401, "the 401 is not in Auth0's shape")
+    print("ok   /api/v2/organizations lists with a bearer token and refuses without one")
+
+
+def run_checks(
+    url: str,
+    host: str,
+    email: str,
+    password: str,
+    metrics_token: str,
+    wait: float,
+    api_client: tuple[str, str] | None = None,
+):
     browser = Browser(url, host)
     ready = wait_ready(browser, wait)
     print(f"ok   /readyz 200: {', '.join(sorted(ready['checks']))}")
@@ -180,6 +218,9 @@ def run_checks(url: str, host: str, email: str, password: str, metrics_token: st
         )
         print("ok   /metrics refuses without the token and counts the sign-in")
 
+    if api_client:
+        check_api(Browser(url, host), *api_client)
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -215,8 +256,22 @@ def serve_and_check(args) -> None:
 
     manage("collectstatic", "--noinput", "--verbosity", "0")
     manage("migrate", "--noinput", "--verbosity", "1")
+    api_client = api_credentials(args)
     if args.demo_data:
         manage("load_demo_data")
+        if api_client is None:
+            # The demo's acme API client; its secret is printed with it.
+            printed = subprocess.run(
+                [python, "manage.py", "load_demo_api_clients"],
+                cwd=PROJECT_ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            match = re.search(r"acme client.*client_id (\S+)\s+client_secret (\S+)", printed)
+            check(match, f"no demo API client in: {printed}")
+            api_client = (match.group(1), match.group(2))
     log_path = work / "gunicorn.log"
     print(f"Starting gunicorn on 127.0.0.1:{port} (log: {log_path})")
     with log_path.open("w") as log:
@@ -236,11 +291,13 @@ def serve_and_check(args) -> None:
             args.password,
             env["METRICS_TOKEN"],
             args.wait,
+            api_client,
         )
         text = log_path.read_text()
         check("orgportal.request" in text, "no request line in gunicorn's log")
         check(args.password not in text, "the password is in the server's log")
-        print("ok   request lines logged, no password in them")
+        check(not api_client or api_client[1] not in text, "the API secret is in the log")
+        print("ok   request lines logged, no password or client secret in them")
     except BaseException:
         print(f"---- gunicorn log ----\n{log_path.read_text()[-6000:]}", file=sys.stderr)
         raise
@@ -256,6 +313,12 @@ def serve_and_check(args) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def api_credentials(args) -> tuple[str, str] | None:
+    if args.api_client_id and args.api_client_secret:
+        return args.api_client_id, args.api_client_secret
+    return None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="where the server is")
@@ -267,13 +330,27 @@ def main() -> int:
     parser.add_argument("--serve", action="store_true", help="start and stop gunicorn itself")
     parser.add_argument("--port", type=int, default=0, help="with --serve (default: a free one)")
     parser.add_argument("--demo-data", action="store_true", help="with --serve: load demo data")
+    parser.add_argument(
+        "--api-client-id",
+        default=os.environ.get("SMOKE_API_CLIENT_ID", ""),
+        help="an API client to check the Management API with (with --demo-data: acme's)",
+    )
+    parser.add_argument(
+        "--api-client-secret", default=os.environ.get("SMOKE_API_CLIENT_SECRET", "")
+    )
     args = parser.parse_args()
     try:
         if args.serve:
             serve_and_check(args)
         else:
             run_checks(
-                args.url, args.host, args.email, args.password, args.metrics_token, args.wait
+                args.url,
+                args.host,
+                args.email,
+                args.password,
+                args.metrics_token,
+                args.wait,
+                api_credentials(args),
             )
     except SmokeFailure as failure:
         print(f"FAIL {failure}", file=sys.stderr)
