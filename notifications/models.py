@@ -81,6 +81,8 @@ class EmailTemplate(models.Model):
         ORG_UNSUSPENDED = "org_unsuspended", "Organization suspension lifted"
         MFA_REMINDER = "mfa_reminder", "Two-factor authentication reminder"
         PAYMENT_FAILED = "payment_failed", "Payment failed"
+        JOIN_REQUEST = "join_request", "Request to join"
+        JOIN_REQUEST_DECIDED = "join_request_decided", "Request to join decided"
 
     key = models.CharField(max_length=50, choices=Key.choices, unique=True)
     subject = models.CharField(max_length=255)

@@ -145,6 +145,31 @@ _KEY_VARIABLES = {
             "https://orgportal.example/o/acme/billing/",
         ),
     ),
+    "join_request": (
+        Variable("recipient_name", "The owner or admin this email goes to.", "Grace Hopper"),
+        Variable("requester_name", "Who asks to join.", "Ada Lovelace"),
+        Variable(
+            "requester_email",
+            "The requester's confirmed address in a verified domain.",
+            "ada@acme.example",
+        ),
+        Variable("message", "What the requester wrote, or empty.", "I work in the lab."),
+        Variable(
+            "requests_url",
+            "The organization's page of requests to join, to approve or decline.",
+            "https://orgportal.example/o/acme/members/join-requests/",
+        ),
+    ),
+    "join_request_decided": (
+        Variable("recipient_name", "The person who asked to join.", "Ada Lovelace"),
+        Variable("approved", "True when the request was approved, False when declined.", True),
+        Variable("decided_by_name", "The owner or admin who decided.", "Grace Hopper"),
+        Variable(
+            "dashboard_url",
+            "The organization's dashboard (open once approved).",
+            "https://orgportal.example/o/acme/",
+        ),
+    ),
 }
 
 TEMPLATE_VARIABLES: dict[str, tuple[Variable, ...]] = {

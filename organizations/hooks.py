@@ -56,6 +56,14 @@ Access checks — `register_access_check(name, check)`
     or a response (e.g. a redirect to set up two-factor authentication), or raises
     PermissionDenied. It must not query: read what it needs from `access.state`.
 
+Member list links — `register_member_list_link(name, link)`
+    A link the members page shows beside "Invite members" (the sso app: "Join
+    requests" with the number pending). `link(*, org, membership)` returns a
+    `MemberListLink(label, url, count=None, testid="")`, or None to show nothing for
+    this viewer (e.g. their role may not act on it). It runs on every members page,
+    after the role check: at most one query, and none when it returns None for the
+    viewer's role. `count`, when given, is shown as a badge.
+
 Periodic sweeps are not registered here: the sweep runs in `notifications`, which
 sits below `organizations` and may not import it, so each app names its sweep job
 in `settings.ORGPORTAL_SWEEP_HOOKS` (e.g. `invitations.services.expire_invitations`).
@@ -97,6 +105,17 @@ _access_checks: dict[str, Callable] = {}
 _owner_inviter: Callable | None = None
 _seat_guards: dict[str, Callable] = {}
 _child_guards: dict[str, Callable] = {}
+_member_list_links: dict[str, Callable] = {}
+
+
+@dataclass(frozen=True)
+class MemberListLink:
+    """A link of another app on the members page: its text, where it goes, a badge count."""
+
+    label: str
+    url: str
+    count: int | None = None
+    testid: str = ""
 
 
 def register_seat_holder(
@@ -253,3 +272,22 @@ def guard_new_child(*, parent, kind: str) -> None:
     """Every child guard's say on a new child of `kind` under `parent`; raises to refuse."""
     for guard in list(_child_guards.values()):
         guard(parent=parent, kind=kind)
+
+
+def register_member_list_link(name: str, link: Callable) -> None:
+    """Show `link(*, org, membership)`'s `MemberListLink` (or nothing) on the members page."""
+    _member_list_links[name] = link
+
+
+def unregister_member_list_link(name: str) -> None:
+    _member_list_links.pop(name, None)
+
+
+def member_list_links(*, org, membership) -> list[MemberListLink]:
+    """The registered apps' links for `membership`'s view of `org`'s members page."""
+    links = []
+    for link in list(_member_list_links.values()):
+        found = link(org=org, membership=membership)
+        if found is not None:
+            links.append(found)
+    return links

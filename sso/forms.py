@@ -6,7 +6,7 @@ from django.conf import settings
 
 from . import routing
 from .middleware import UNREACHABLE, provider_down
-from .models import OidcConnection, SamlConnection
+from .models import JoinRequest, OidcConnection, SamlConnection, SsoPolicy
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -95,8 +95,25 @@ class ConnectionForm(forms.ModelForm):
 
 
 class SsoOnlyForm(forms.Form):
+    """The sign-in rules: SSO only, and how people of the verified domains join."""
+
     sso_only = forms.BooleanField(required=False, label="SSO only")
-    auto_join = forms.BooleanField(required=False, label="Auto-join")
+    domain_join = forms.ChoiceField(
+        required=False,
+        label="Joining by verified domain",
+        choices=SsoPolicy.DomainJoin.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+class RequestToJoinForm(forms.Form):
+    message = forms.CharField(
+        label="Message to the admins (optional)",
+        required=False,
+        max_length=JoinRequest._meta.get_field("message").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Say who you are or why you need access.",
+    )
 
 
 class SamlConnectionForm(forms.ModelForm):

@@ -125,15 +125,35 @@ class SsoPolicy(models.Model):
         "enabled connection; owners keep their password as a break-glass sign-in.",
     )
 
-    auto_join = models.BooleanField(
-        "auto-join",
-        default=False,
-        help_text="Signed-in users with a confirmed address in a verified domain may join "
-        "as members without an invitation, taking a user seat.",
+    class DomainJoin(models.TextChoices):
+        """How people with a confirmed address in a verified domain get in uninvited."""
+
+        OFF = "off", "Off: only invited people join"
+        JOIN = "join", "Join directly"
+        REQUEST = "request", "Ask to join: owners and admins approve"
+
+    domain_join = models.CharField(
+        "joining by verified domain",
+        max_length=10,
+        choices=DomainJoin.choices,
+        default=DomainJoin.OFF,
+        help_text="Whether signed-in users with a confirmed address in a verified domain "
+        "may join without an invitation (taking a user seat), or ask to join and wait "
+        "for an owner or admin to approve.",
     )
 
     def __str__(self) -> str:
         return f"SSO policy of {self.organization}"
+
+    @property
+    def auto_join(self) -> bool:
+        """Whether domain users join at once (the "join directly" mode)."""
+        return self.domain_join == self.DomainJoin.JOIN
+
+    @property
+    def asks_to_join(self) -> bool:
+        """Whether domain users ask to join and wait for an owner's or admin's approval."""
+        return self.domain_join == self.DomainJoin.REQUEST
 
 
 SAML_PROVIDER_ID_PREFIX = "saml-"
@@ -176,3 +196,56 @@ class SamlConnection(models.Model):
         return f"{SAML_PROVIDER_ID_PREFIX}{self.key}"
 
     protocol = "SAML"
+
+
+class JoinRequest(models.Model):
+    """Someone with a confirmed address in a verified domain asks to join an org.
+
+    Made under the "ask to join" mode of the org's `SsoPolicy`; an owner or admin
+    approves it (the requester becomes a member, taking a user seat) or declines it.
+    One request per person and org may be pending at a time.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="sso_join_requests"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_join_requests"
+    )
+    email = models.EmailField(help_text="The confirmed address in the verified domain.")
+    message = models.TextField(
+        blank=True, max_length=500, help_text="What the requester wrote to the admins."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["organization", "status", "-created_at"], name="sso_joinreq_org_status"
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=Q(status="pending"),
+                name="sso_join_request_pending_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} asks to join {self.organization}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

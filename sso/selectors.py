@@ -2,7 +2,8 @@
 
 from urllib.parse import urlsplit
 
-from django.db.models import Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 
 from organizations.models import Membership, Organization
 from organizations.security import domain_of
@@ -10,6 +11,7 @@ from organizations.security import domain_of
 from .models import (
     PROVIDER_ID_PREFIX,
     SAML_PROVIDER_ID_PREFIX,
+    JoinRequest,
     OidcConnection,
     SamlConnection,
     SsoPolicy,
@@ -94,33 +96,117 @@ def enabled_connections(org: Organization) -> list:
 def sso_settings(org: Organization) -> dict:
     """What the "Single sign-on" tab shows, in four queries."""
     policy = SsoPolicy.objects.filter(organization=org).first()
+    domain_join = policy.domain_join if policy else SsoPolicy.DomainJoin.OFF
     return {
         "domains": list(org.sso_domains.all()),
         "connections": list(org.sso_connections.all()),
         "saml_connections": list(org.sso_saml_connections.all()),
         "sso_only": bool(policy and policy.sso_only),
-        "auto_join": bool(policy and policy.auto_join),
+        "domain_join": domain_join,
+        "auto_join": domain_join == SsoPolicy.DomainJoin.JOIN,
     }
 
 
-def may_auto_join(org: Organization, user) -> str | None:
-    """The user's confirmed address that lets them auto-join `org`, or None."""
-    if (
-        not user.is_authenticated
-        or not SsoPolicy.objects.filter(organization=org, auto_join=True).exists()
-    ):
+def domain_join_mode(org: Organization) -> str:
+    """The org's `SsoPolicy.DomainJoin` mode: off, join directly, or ask to join."""
+    mode = SsoPolicy.objects.filter(organization=org).values_list("domain_join", flat=True).first()
+    return mode or SsoPolicy.DomainJoin.OFF
+
+
+def domain_address(org: Organization, user) -> str | None:
+    """The user's confirmed address in one of `org`'s verified domains, or None."""
+    if not user.is_authenticated:
         return None
     from allauth.account.models import EmailAddress
 
     domains = set(
         org.sso_domains.filter(verified_at__isnull=False).values_list("domain", flat=True)
     )
+    if not domains:
+        return None
     for email in EmailAddress.objects.filter(user=user, verified=True).values_list(
         "email", flat=True
     ):
         if domain_of(email) in domains:
             return email
     return None
+
+
+def _address_under(org: Organization, user, mode: str) -> str | None:
+    if not user.is_authenticated or domain_join_mode(org) != mode:
+        return None
+    return domain_address(org, user)
+
+
+def may_auto_join(org: Organization, user) -> str | None:
+    """The user's confirmed address that lets them auto-join `org`, or None."""
+    return _address_under(org, user, SsoPolicy.DomainJoin.JOIN)
+
+
+def may_request_to_join(org: Organization, user) -> str | None:
+    """The user's confirmed address that lets them ask to join `org`, or None."""
+    return _address_under(org, user, SsoPolicy.DomainJoin.REQUEST)
+
+
+def pending_join_request(org: Organization, user) -> JoinRequest | None:
+    """The user's request to join `org` that waits for a decision, if any."""
+    if not user.is_authenticated:
+        return None
+    return JoinRequest.objects.filter(
+        organization=org, user=user, status=JoinRequest.Status.PENDING
+    ).first()
+
+
+def join_offer(org: Organization, user) -> dict | None:
+    """What the org's login page offers a signed-in non-member with an address in one
+    of its verified domains: `{"mode": "join"}`, or `{"mode": "request", "pending":
+    the pending request or None}`; None when nothing is offered."""
+    if not user.is_authenticated:
+        return None
+    mode = domain_join_mode(org)
+    if mode == SsoPolicy.DomainJoin.OFF or org.memberships.filter(user=user).exists():
+        return None
+    if domain_address(org, user) is None:
+        return None
+    pending = pending_join_request(org, user) if mode == SsoPolicy.DomainJoin.REQUEST else None
+    return {"mode": mode, "pending": pending}
+
+
+def join_requests_of(org: Organization, *, status: str = JoinRequest.Status.PENDING):
+    """An org's requests to join with `status`, newest first, with who made and decided them."""
+    return (
+        JoinRequest.objects.filter(organization=org, status=status)
+        .select_related("user", "decided_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def join_request_counts(org: Organization) -> dict:
+    """`{"pending": n, "asks_to_join": bool}` for the members page's link, in one query."""
+    row = (
+        Organization.objects.filter(pk=org.pk)
+        .annotate(
+            pending_requests=Coalesce(
+                Subquery(
+                    JoinRequest.objects.filter(
+                        organization=OuterRef("pk"), status=JoinRequest.Status.PENDING
+                    )
+                    .values("organization")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            ),
+            asks_to_join=Exists(
+                SsoPolicy.objects.filter(
+                    organization=OuterRef("pk"), domain_join=SsoPolicy.DomainJoin.REQUEST
+                )
+            ),
+        )
+        .values("pending_requests", "asks_to_join")
+        .first()
+    ) or {"pending_requests": 0, "asks_to_join": False}
+    return {"pending": row["pending_requests"], "asks_to_join": row["asks_to_join"]}
 
 
 def identity_provider_origins(org: Organization | None = None) -> list[str]:

@@ -274,15 +274,24 @@ def set_sso_only(
     org: Organization,
     actor,
     sso_only: bool,
+    domain_join: str | None = None,
     auto_join: bool | None = None,
     ip_address: str | None = None,
 ) -> SsoPolicy:
-    """Turn SSO only (and, when given, auto-join by verified domain) on or off."""
+    """Turn SSO only on or off and, when given, set how domain users join.
+
+    `domain_join` is a `SsoPolicy.DomainJoin` mode (off, join directly, ask to join);
+    the older `auto_join` flag means "join directly" (True) or off (False).
+    """
     org = _lock(org, actor)
     policy, _ = SsoPolicy.objects.select_for_update().get_or_create(organization=org)
+    if domain_join is None and auto_join is not None:
+        domain_join = SsoPolicy.DomainJoin.JOIN if auto_join else SsoPolicy.DomainJoin.OFF
+    if domain_join is not None and domain_join not in SsoPolicy.DomainJoin.values:
+        raise SsoError("Choose how people of your domains join.", code="invalid_domain_join")
     wanted = {"sso_only": sso_only}
-    if auto_join is not None:
-        wanted["auto_join"] = auto_join
+    if domain_join is not None:
+        wanted["domain_join"] = domain_join
     changed = {k: v for k, v in wanted.items() if getattr(policy, k) != v}
     if changed:
         for field, value in changed.items():
@@ -297,6 +306,45 @@ def set_sso_only(
             ip_address=ip_address,
         )
     return policy
+
+
+# --- joining by verified domain and on SSO login ------------------------------------------
+
+
+def add_domain_member(
+    *,
+    org: Organization,
+    user,
+    email: str,
+    actor,
+    event: str,
+    detail: dict | None = None,
+    ip_address: str | None = None,
+) -> Membership:
+    """Make `user` a member of `org`, whose pool the caller has locked, without an invitation.
+
+    Shared by auto-join, membership on SSO login and an approved request to join: a
+    user seat is taken through the seats module (SeatLimitExceeded when none is left),
+    the org's allowed email domains must include `email`, the new member joins the
+    default team, and `event` is recorded with `actor` as its author.
+    """
+    if Membership.objects.filter(organization=org, user=user).exists():
+        raise SsoError(f"{email} is already a member of {org.display_name}.", code="already_member")
+    seats.ensure_available(org, seats.USERS)
+    check_email_allowed(org, email)
+    membership = Membership.objects.create(organization=org, user=user, role=Membership.Role.MEMBER)
+    default_team = org.teams.filter(is_default=True).first()
+    if default_team is not None:
+        default_team.members.add(membership)
+    record_event(
+        org=org,
+        actor=actor,
+        action=event,
+        target=email,
+        detail={"role": Membership.Role.MEMBER, **(detail or {})},
+        ip_address=ip_address,
+    )
+    return membership
 
 
 @transaction.atomic
@@ -316,24 +364,14 @@ def join_by_verified_domain(
             f"{org.display_name} does not let your address join without an invitation.",
             code="not_allowed",
         )
-    seats.ensure_available(org, seats.USERS)
-    check_email_allowed(org, email)
-    membership = Membership.objects.create(organization=org, user=user, role=Membership.Role.MEMBER)
-    default_team = org.teams.filter(is_default=True).first()
-    if default_team is not None:
-        default_team.members.add(membership)
-    record_event(
+    return add_domain_member(
         org=org,
+        user=user,
+        email=email,
         actor=user,
-        action="member.join_domain",
-        target=email,
-        detail={"role": Membership.Role.MEMBER},
+        event="member.join_domain",
         ip_address=ip_address,
     )
-    return membership
-
-
-# --- membership on login -------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -348,18 +386,12 @@ def join_on_sso_login(
     org = seats.lock_pool(connection.organization)
     if Membership.objects.filter(organization=org, user=user).exists():
         return None
-    seats.ensure_available(org, seats.USERS)
-    check_email_allowed(org, user.email)
-    membership = Membership.objects.create(organization=org, user=user, role=Membership.Role.MEMBER)
-    default_team = org.teams.filter(is_default=True).first()
-    if default_team is not None:
-        default_team.members.add(membership)
-    record_event(
+    return add_domain_member(
         org=org,
+        user=user,
+        email=user.email,
         actor=user,
-        action="member.join_sso",
-        target=user.email,
-        detail={"role": Membership.Role.MEMBER, "connection": connection.name},
+        event="member.join_sso",
+        detail={"connection": connection.name},
         ip_address=ip_address,
     )
-    return membership

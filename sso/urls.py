@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import join_views, views
 
 app_name = "sso"
 
@@ -9,6 +9,26 @@ PREFIX = "o/<slug:org_name>/sso/"
 urlpatterns = [
     path("o/<slug:org_name>/login/", views.OrgLoginView.as_view(), name="org_login"),
     path("o/<slug:org_name>/join/", views.JoinView.as_view(), name="join"),
+    path(
+        "o/<slug:org_name>/request-to-join/",
+        join_views.RequestToJoinView.as_view(),
+        name="request_to_join",
+    ),
+    path(
+        "o/<slug:org_name>/members/join-requests/",
+        join_views.JoinRequestListView.as_view(),
+        name="join_requests",
+    ),
+    path(
+        "o/<slug:org_name>/members/join-requests/<int:request_id>/approve/",
+        join_views.JoinRequestApproveView.as_view(),
+        name="join_request_approve",
+    ),
+    path(
+        "o/<slug:org_name>/members/join-requests/<int:request_id>/decline/",
+        join_views.JoinRequestDeclineView.as_view(),
+        name="join_request_decline",
+    ),
     path("sso/no-seat/", views.NoSeatView.as_view(), name="no_seat"),
     path(PREFIX, views.SsoSettingsView.as_view(), name="settings"),
     path(PREFIX + "domains/add/", views.DomainAddView.as_view(), name="domain_add"),

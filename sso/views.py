@@ -22,10 +22,17 @@ from .forms import (
     ConnectionForm,
     DomainForm,
     HomeRealmLoginForm,
+    RequestToJoinForm,
     SamlConnectionForm,
     SsoOnlyForm,
 )
-from .models import OidcConnection, SamlConnection, VerifiedDomain
+from .models import OidcConnection, SamlConnection, SsoPolicy, VerifiedDomain
+
+DOMAIN_JOIN_SUMMARY = {
+    SsoPolicy.DomainJoin.OFF: "off",
+    SsoPolicy.DomainJoin.JOIN: "join directly",
+    SsoPolicy.DomainJoin.REQUEST: "ask to join",
+}
 
 
 def _error_text(exc: Exception) -> str:
@@ -51,8 +58,9 @@ class SsoSettingsView(SsoTabMixin, TemplateView):
         return super().get_context_data(
             domain_form=DomainForm(),
             sso_only_form=SsoOnlyForm(
-                initial={"sso_only": data["sso_only"], "auto_join": data["auto_join"]}
+                initial={"sso_only": data["sso_only"], "domain_join": data["domain_join"]}
             ),
+            domain_join_choices=SsoPolicy.DomainJoin.choices,
             org_login_url=self.request.build_absolute_uri(
                 reverse("sso:org_login", kwargs={"org_name": self.org.name})
             ),
@@ -134,17 +142,18 @@ class SsoOnlyView(SsoPostView):
 
     def perform(self) -> str:
         form = SsoOnlyForm(self.request.POST)
-        form.is_valid()
+        if not form.is_valid():
+            raise ValidationError("Choose how people of your domains join.", code="invalid")
         policy = services.set_sso_only(
             org=self.org,
             actor=self.request.user,
             sso_only=bool(form.cleaned_data.get("sso_only")),
-            auto_join=bool(form.cleaned_data.get("auto_join")),
+            domain_join=form.cleaned_data.get("domain_join") or None,
             ip_address=client_ip(self.request),
         )
         return (
-            f"SSO only is {'on' if policy.sso_only else 'off'}; "
-            f"auto-join is {'on' if policy.auto_join else 'off'}."
+            f"SSO only is {'on' if policy.sso_only else 'off'}; joining by verified domain: "
+            f"{DOMAIN_JOIN_SUMMARY[policy.domain_join]}."
         )
 
 
@@ -387,6 +396,8 @@ class OrgLoginView(View):
         next_url = get_next_redirect_url(request) or reverse(
             "organizations:dashboard", kwargs={"org_name": org.name}
         )
+        offer = selectors.join_offer(org, request.user)
+        mode = offer["mode"] if offer else None
         return render(
             request,
             "sso/org_login.html",
@@ -395,9 +406,10 @@ class OrgLoginView(View):
                 "branded_login": True,
                 "connections": connections,
                 "next_url": next_url,
-                "may_join": request.user.is_authenticated
-                and selectors.may_auto_join(org, request.user) is not None
-                and not org.memberships.filter(user=request.user).exists(),
+                "may_join": mode == SsoPolicy.DomainJoin.JOIN,
+                "may_request": mode == SsoPolicy.DomainJoin.REQUEST,
+                "pending_request": offer["pending"] if offer else None,
+                "request_form": RequestToJoinForm(),
                 "form": HomeRealmLoginForm(request=request),
             },
         )

@@ -406,8 +406,11 @@ def test_scim_api_answers_401_to_another_orgs_token(client, url_name, method):
 SSO_PUBLIC = frozenset({"sso:org_login"})
 
 
-def sso_foreign_kwargs(foreign_org, domain_id: int, connection_id: int, saml_id: int = 0) -> dict:
+def sso_foreign_kwargs(
+    foreign_org, domain_id: int, connection_id: int, saml_id: int = 0, join_request_id: int = 0
+) -> dict:
     org = {"org_name": foreign_org.name}
+    join_request = {**org, "request_id": join_request_id}
     return {
         "sso:settings": org,
         "sso:domain_add": org,
@@ -424,6 +427,11 @@ def sso_foreign_kwargs(foreign_org, domain_id: int, connection_id: int, saml_id:
         "sso:saml_connection_create": org,
         # Auto-join: 404 to whoever may not join the org.
         "sso:join": org,
+        # Requests to join: asking (404 to whoever may not ask), and the deciders' pages.
+        "sso:request_to_join": org,
+        "sso:join_requests": org,
+        "sso:join_request_approve": join_request,
+        "sso:join_request_decline": join_request,
     }
 
 
@@ -463,7 +471,14 @@ def _sso_foreign():
         enabled=True,
         assign_membership_on_login=False,
     )
-    return foreign_org, domain, connection, saml
+    from sso.models import JoinRequest, SsoPolicy
+
+    SsoPolicy.objects.create(organization=foreign_org, domain_join=SsoPolicy.DomainJoin.REQUEST)
+    asker = UserFactory(email="asker@foreign.test")
+    join_request = JoinRequest.objects.create(
+        organization=foreign_org, user=asker, email=asker.email, message="let me in"
+    )
+    return foreign_org, domain, connection, saml, join_request
 
 
 def _sso_snapshot():
@@ -486,15 +501,24 @@ def test_every_sso_url_is_covered():
 def test_foreign_sso_urls_answer_404_and_change_nothing(client, url_name, method):
     me = UserFactory()
     mine = OrganizationFactory(created_by=me)
-    foreign_org, domain, connection, saml = _sso_foreign()
+    foreign_org, domain, connection, saml, join_request = _sso_foreign()
     client.force_login(me)
     for org in (foreign_org, mine):
-        kwargs = sso_foreign_kwargs(foreign_org, domain.pk, connection.pk, saml.pk)[url_name]
+        kwargs = sso_foreign_kwargs(
+            foreign_org, domain.pk, connection.pk, saml.pk, join_request.pk
+        )[url_name]
         if org is mine and len(kwargs) == 1:
             continue
         kwargs = {**kwargs, "org_name": org.name}
         before = _sso_snapshot()
-        data = {"domain": "hijacked.test", "sso_only": "on", "name": "x", "client_id": "x"}
+        data = {
+            "domain": "hijacked.test",
+            "sso_only": "on",
+            "domain_join": "join",
+            "name": "x",
+            "client_id": "x",
+            "message": "hijacked",
+        }
         response = getattr(client, method)(reverse(url_name, kwargs=kwargs), data)
         assert response.status_code == 404, (url_name, org.name)
         assert _sso_snapshot() == before

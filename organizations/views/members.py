@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
-from .. import permissions, security, selectors, services
+from .. import hooks, permissions, security, selectors, services
 from ..forms import ConfirmForm, MemberEditForm
 from ..mixins import OrgAccessMixin, client_ip, require_recent_password
 from ..models import Membership
@@ -52,6 +52,7 @@ class MemberListView(OrgAccessMixin, ListView):
             mfa_filters=MFA_FILTERS,
             mfa_filter_label=MFA_FILTERS.get(self.mfa_filter, ""),
             mfa_required=security.requires_mfa(self.org),
+            member_list_links=hooks.member_list_links(org=self.org, membership=self.membership),
         )
         return context
 

@@ -158,7 +158,7 @@ def test_auto_join_lets_a_confirmed_domain_address_join(client_for, org, owner):
 
     # Off by default: 404, like any org page the user may not see.
     assert client_for(newcomer).post(join).status_code == 404
-    SsoPolicy.objects.create(organization=org, auto_join=True)
+    SsoPolicy.objects.create(organization=org, domain_join=SsoPolicy.DomainJoin.JOIN)
     assert b'data-testid="auto-join"' in client_for(newcomer).get(login_page).content
     response = client_for(newcomer).post(join)
     assert response.status_code == 302
@@ -178,7 +178,7 @@ def test_auto_join_takes_a_seat(client_for, org, owner):
     from tests.factories import UserFactory
 
     VerifiedDomain.objects.create(organization=org, domain="acme.test", verified_at=timezone.now())
-    SsoPolicy.objects.create(organization=org, auto_join=True)
+    SsoPolicy.objects.create(organization=org, domain_join=SsoPolicy.DomainJoin.JOIN)
     Organization.objects.filter(pk=org.pk).update(user_seat_limit=1)
     newcomer = UserFactory(email="new@acme.test")
     response = client_for(newcomer).post(
