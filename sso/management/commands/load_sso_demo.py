@@ -14,8 +14,9 @@ from django.utils import timezone
 from organizations import services
 from organizations.management.commands.load_demo_data import DEMO_PASSWORD
 from organizations.models import Membership, Organization
-from sso import crypto
-from sso.models import OidcConnection, VerifiedDomain
+from sso import crypto, join_requests
+from sso import services as sso_services
+from sso.models import JoinRequest, OidcConnection, SsoPolicy, VerifiedDomain
 
 DEMO_CLIENT_ID = "orgportal-wayne"
 # A demo secret, public on purpose: the demo provider accepts it from this portal only.
@@ -23,10 +24,14 @@ DEMO_CLIENT_SECRET = "wayne-demo-client-secret"
 DEMO_CONNECTION_KEY = "wayne"
 # The provider's users: bruce owns wayne and lucius is a member (both also have a
 # portal password); alfred and selina exist only at the provider and join on sign-in.
+# harvey has only a portal password and asked to join wayne ("ask to join"): his
+# request waits for bruce on wayne's Members page.
 PORTAL_USERS = [
     ("bruce@wayne.test", "Bruce", "Wayne", Membership.Role.OWNER),
     ("lucius@wayne.test", "Lucius", "Fox", Membership.Role.MEMBER),
 ]
+REQUESTER = ("harvey@wayne.test", "Harvey", "Dent")
+REQUEST_MESSAGE = "District attorney's office: I need the Wayne Enterprises workspace."
 IDP_USERS = [
     "bruce@wayne.test:Bruce Wayne",
     "lucius@wayne.test:Lucius Fox",
@@ -55,6 +60,10 @@ class Command(BaseCommand):
             f"  or {site}/accounts/login/: type selina@wayne.test, leave the password empty"
         )
         self.stdout.write(f"  owner (break-glass password): bruce@wayne.test / {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"  request to join: harvey@wayne.test / {DEMO_PASSWORD} asked to join wayne; "
+            f"bruce approves it at {site}/o/wayne/members/join-requests/"
+        )
 
     @transaction.atomic
     def load(self, idp_url: str) -> None:
@@ -111,3 +120,30 @@ class Command(BaseCommand):
                 "assign_membership_on_login": True,
             },
         )
+        policy = SsoPolicy.objects.filter(organization=org).first()
+        if policy is None or not policy.asks_to_join:
+            sso_services.set_sso_only(
+                org=org,
+                actor=owner,
+                sso_only=bool(policy and policy.sso_only),
+                domain_join=SsoPolicy.DomainJoin.REQUEST,
+            )
+        self.request_to_join(org)
+
+    def request_to_join(self, org: Organization) -> None:
+        """harvey's request to join wayne, made once: decided, it stays decided."""
+        email, first, last = REQUESTER
+        user, created = get_user_model().objects.get_or_create(
+            email=email, defaults={"first_name": first, "last_name": last}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        if JoinRequest.objects.filter(organization=org, user=user).exists():
+            return
+        if org.memberships.filter(user=user).exists():
+            return
+        join_requests.request_to_join(actor=user, org=org, message=REQUEST_MESSAGE)
