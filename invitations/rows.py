@@ -1,0 +1,76 @@
+"""The rows of the invitations page, rendered in Python as `organizations.rows` renders
+the other long lists: one `format_html` per row, every value escaped, the page's links
+reversed once and its CSRF field shared by every row's form."""
+
+from collections.abc import Collection, Sequence
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from organizations.models import Organization
+from organizations.rows import ROLE_LABELS, Dates, row_url
+
+from .models import Invitation
+
+_INVITATION_ROW = (
+    '<tr data-testid="invitation-row">\n'
+    "<td>{email}</td>\n"
+    "<td>{name}</td>\n"
+    "<td>{role}</td>\n"
+    "<td>{invited_by}</td>\n"
+    '<td class="text-end">{send_count}</td>\n'
+    '<td class="text-nowrap">{last_sent}</td>\n'
+    '<td class="text-nowrap">\n{expires}\n</td>\n'
+    '<td class="text-end text-nowrap">\n{actions}</td>\n'
+    "</tr>"
+)
+_EXPIRED = format_html('<span class="badge text-bg-secondary">Expired</span>')
+_ACTIONS = (
+    '<form method="post" action="{resend}" class="d-inline">\n'
+    "{csrf}\n"
+    '<button type="submit" class="btn btn-sm btn-outline-primary">{verb}</button>\n'
+    "</form>\n"
+    '<a class="btn btn-sm btn-outline-danger" href="{revoke}">Revoke</a>\n'
+)
+
+
+def invitation_rows(
+    invitations: Sequence[Invitation],
+    *,
+    org: Organization,
+    grantable: Collection[str],
+    csrf: SafeString,
+    dates: Dates,
+) -> list[SafeString]:
+    """The rows of the pending invitations table; resend (renew, once expired) and revoke
+    on the invitations whose role the viewer may grant (`grantable`)."""
+    resend_url = row_url("invitations:resend", org.name)
+    revoke_url = row_url("invitations:revoke", org.name)
+    rows = []
+    for invitation in invitations:
+        expired = invitation.is_expired
+        if invitation.role in grantable:
+            actions = format_html(
+                _ACTIONS,
+                resend=resend_url(invitation.pk),
+                csrf=csrf,
+                verb="Renew" if expired else "Resend",
+                revoke=revoke_url(invitation.pk),
+            )
+        else:
+            actions = ""
+        inviter = invitation.invited_by
+        rows.append(
+            format_html(
+                _INVITATION_ROW,
+                email=invitation.email,
+                name=invitation.full_name or "—",
+                role=ROLE_LABELS.get(invitation.role, invitation.role),
+                invited_by=(inviter.display_name if inviter is not None else "") or "—",
+                send_count=invitation.send_count,
+                last_sent=dates.format(invitation.last_sent_at, "Y-m-d H:i") or "—",
+                expires=_EXPIRED if expired else dates.format(invitation.expires_at, "Y-m-d H:i"),
+                actions=actions,
+            )
+        )
+    return rows
