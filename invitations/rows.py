@@ -1,14 +1,13 @@
 """The rows of the invitations page, rendered in Python as `organizations.rows` renders
-the other long lists: one `format_html` per row, every value escaped, the page's links
-reversed once and its CSRF field shared by every row's form."""
+the other long lists: one `html_row` (a lean `format_html`) per row, every value
+escaped, the page's links reversed once and its CSRF field shared by every row's form."""
 
 from collections.abc import Collection, Sequence
 
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from organizations.models import Organization
-from organizations.rows import ROLE_LABELS, Dates, row_url
+from organizations.rows import ROLE_LABELS, Dates, html_row, row_url
 
 from .models import Invitation
 
@@ -24,7 +23,7 @@ _INVITATION_ROW = (
     '<td class="text-end text-nowrap">\n{actions}</td>\n'
     "</tr>"
 )
-_EXPIRED = format_html('<span class="badge text-bg-secondary">Expired</span>')
+_EXPIRED = mark_safe('<span class="badge text-bg-secondary">Expired</span>')
 _ACTIONS = (
     '<form method="post" action="{resend}" class="d-inline">\n'
     "{csrf}\n"
@@ -43,14 +42,15 @@ def invitation_rows(
     dates: Dates,
 ) -> list[SafeString]:
     """The rows of the pending invitations table; resend (renew, once expired) and revoke
-    on the invitations whose role the viewer may grant (`grantable`)."""
+    on the invitations whose role the viewer may grant (`grantable`), which keep their
+    `resend_url` and `revoke_url` as the page's context always offered them."""
     resend_url = row_url("invitations:resend", org.name)
     revoke_url = row_url("invitations:revoke", org.name)
     rows = []
     for invitation in invitations:
         expired = invitation.is_expired
         if invitation.role in grantable:
-            actions = format_html(
+            actions = html_row(
                 _ACTIONS,
                 resend=resend_url(invitation.pk),
                 csrf=csrf,
@@ -61,7 +61,7 @@ def invitation_rows(
             actions = ""
         inviter = invitation.invited_by
         rows.append(
-            format_html(
+            html_row(
                 _INVITATION_ROW,
                 email=invitation.email,
                 name=invitation.full_name or "—",
