@@ -50,12 +50,14 @@ def invitation_rows(
     for invitation in invitations:
         expired = invitation.is_expired
         if invitation.role in grantable:
+            invitation.resend_url = resend_url(invitation.pk)
+            invitation.revoke_url = revoke_url(invitation.pk)
             actions = html_row(
                 _ACTIONS,
-                resend=resend_url(invitation.pk),
+                resend=invitation.resend_url,
                 csrf=csrf,
                 verb="Renew" if expired else "Resend",
-                revoke=revoke_url(invitation.pk),
+                revoke=invitation.revoke_url,
             )
         else:
             actions = ""
