@@ -13,7 +13,6 @@ rendered themselves.
 import html
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from functools import cache
 from urllib.parse import quote
 
 from django.conf import settings
@@ -42,11 +41,12 @@ def row_url(viewname: str, *args, slots: int = 1) -> Callable[..., str]:
     per row (a reverse costs more than the rest of a row's rendering); each value is
     quoted as `reverse` quotes it."""
     markers = [f"{_ROW_MARKER}{i}" for i in range(slots)]
-    pattern = reverse(viewname, args=[*args, *(int(marker) for marker in markers)])
-    pieces = [pattern]
-    for marker in markers:
-        head, tail = pieces.pop().split(marker, 1)
-        pieces += [head, tail]
+    rest = reverse(viewname, args=[*args, *(int(marker) for marker in markers)])
+    tails = []
+    for marker in reversed(markers):  # from the right: the page's own arguments come first
+        rest, tail = rest.rsplit(marker, 1)
+        tails.insert(0, tail)
+    pieces = [rest, *tails]
     if slots == 1:
         prefix, suffix = pieces
 
@@ -111,7 +111,6 @@ _FORMAT_FIELDS = {
 }
 
 
-@cache
 def _python_format(date_format: str) -> str | None:
     """`date_format` (the `date` filter's language) as a `str.format` string, or None when
     it uses a character this module does not translate (Django's formatter then runs)."""
@@ -129,7 +128,7 @@ def _python_format(date_format: str) -> str | None:
 class Dates:
     """Formats datetimes as the templates' `date` filter does: in the current time zone
     (read once, when the page makes its formatter), `iso` as `date:'c'`, `format` as
-    `date:"Y-m-d H:i"` and the like."""
+    `date:"Y-m-d H:i"` and the like. One per page: it translates each format once."""
 
     def __init__(self):
         self.tz = timezone.get_current_timezone() if settings.USE_TZ else None

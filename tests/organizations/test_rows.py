@@ -370,6 +370,8 @@ def test_a_row_url_is_the_url_reverse_gives(org):
     dashboard = rows.row_url("organizations:dashboard")
     assert dashboard("a_b-9") == reverse("organizations:dashboard", args=["a_b-9"])
     assert dashboard('x"<y>') == "/o/x%22%3Cy%3E/"  # quoted, never raw markup
+    look_alike = rows.row_url("organizations:member_edit", "9876543219876543210")
+    assert look_alike(7) == reverse("organizations:member_edit", args=["9876543219876543210", 7])
 
 
 def test_the_old_import_of_row_url_still_works():
