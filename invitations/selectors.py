@@ -19,6 +19,31 @@ def open_invitations_for(org: Organization) -> QuerySet[Invitation]:
     )
 
 
+# What a row of the invitations page reads: the invitation and its inviter's name.
+INVITATION_ROW_FIELDS = (
+    "id",
+    "organization_id",
+    "email",
+    "first_name",
+    "last_name",
+    "role",
+    "status",
+    "send_count",
+    "last_sent_at",
+    "expires_at",
+    "created_at",
+    "invited_by__id",
+    "invited_by__email",
+    "invited_by__first_name",
+    "invited_by__last_name",
+)
+
+
+def invitation_rows_for(org: Organization) -> QuerySet[Invitation]:
+    """`open_invitations_for(org)` with only the columns the invitations page shows."""
+    return open_invitations_for(org).only(*INVITATION_ROW_FIELDS)
+
+
 def usable_invitation_for_token(token: str | None) -> Invitation | None:
     """The pending, unexpired invitation of an active org that `token` opens, or None."""
     if not token or not looks_like_token(token):

@@ -17,13 +17,14 @@ from organizations import permissions, ratelimits, security
 from organizations.errors import OrganizationError
 from organizations.mixins import OrgAccessMixin, client_ip
 from organizations.permissions import Action
+from organizations.rows import Dates, csrf_input, join_rows
 from organizations.seats import user_seat_usage
-from organizations.views.base import row_url
 
 from . import selectors, services, session
 from .errors import InvitationInvalid, WrongAccount
 from .forms import InviteForm
 from .models import Invitation
+from .rows import invitation_rows
 
 NO_REFERRER = "no-referrer"
 # Invite requests per inviter and hour (each takes up to 50 addresses); resends have
@@ -44,18 +45,21 @@ class InvitationListView(OrgAccessMixin, ListView):
     paginate_by = settings.ORGPORTAL_PAGE_SIZE
 
     def get_queryset(self):
-        return selectors.open_invitations_for(self.org)
+        return selectors.invitation_rows_for(self.org)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         grantable = permissions.grantable_roles(self.membership)
-        resend_url = row_url("invitations:resend", self.org.name)
-        revoke_url = row_url("invitations:revoke", self.org.name)
-        for invitation in context["invitations"]:
-            if invitation.role in grantable:
-                invitation.resend_url = resend_url(invitation.pk)
-                invitation.revoke_url = revoke_url(invitation.pk)
         context.update(
+            invitation_rows=join_rows(
+                invitation_rows(
+                    context["invitations"],
+                    org=self.org,
+                    grantable=grantable,
+                    csrf=csrf_input(self.request),
+                    dates=Dates(),
+                )
+            ),
             user_seats=user_seat_usage(self.org),
             blocked_reason=permissions.org_invite_blocked_reason(self.org),
             grantable_roles=grantable,

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -249,17 +250,41 @@ def descendants_by_level(org: Organization) -> list[list[Organization]]:
     return levels
 
 
+# What a row of the children page reads of an org; the rest (metadata, branding) stays
+# in the database.
+CHILD_ROW_FIELDS = (
+    "id",
+    "name",
+    "display_name",
+    "kind",
+    "parent_id",
+    "user_seat_limit",
+    "device_seat_limit",
+)
+
+
+@cache
+def _child_row_annotations() -> dict:
+    """The children page's counts and allotments as subqueries, built once per process:
+    an expression is copied as a query resolves it, so one set serves every request."""
+    return {
+        "member_count": _count_of(Membership, "organization"),
+        "device_count": _count_of(Device, "organization"),
+        "child_count": _count_of(Organization, "parent"),
+        "groups_user_allotment": _group_allotment("user_seat_limit"),
+        "groups_device_allotment": _group_allotment("device_seat_limit"),
+        "parent_name": F("parent__name"),
+    }
+
+
 def _annotate_child_rows(orgs: QuerySet[Organization]) -> QuerySet[Organization]:
     """Rows of the children page: counts and allotments as subqueries, so that a page
     costs one query however large the tree (and `add_held_seats` one more)."""
-    return orgs.annotate(
-        member_count=_count_of(Membership, "organization"),
-        device_count=_count_of(Device, "organization"),
-        child_count=_count_of(Organization, "parent"),
-        groups_user_allotment=_group_allotment("user_seat_limit"),
-        groups_device_allotment=_group_allotment("device_seat_limit"),
-        parent_name=F("parent__name"),
-    ).order_by("kind", "display_name", "name")
+    return (
+        orgs.only(*CHILD_ROW_FIELDS)
+        .annotate(**_child_row_annotations())
+        .order_by("kind", "display_name", "name")
+    )
 
 
 def add_held_seats(orgs) -> None:

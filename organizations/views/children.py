@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.views.generic import FormView, ListView
 
-from .. import seats, selectors, services
+from .. import rows, seats, selectors, services
 from ..errors import NotAllowed, OrganizationError
 from ..forms import ChildOrganizationForm, SeatsForm
 from ..mixins import OrgAccessMixin, client_ip
@@ -42,6 +42,14 @@ class ChildOrganizationListView(OrgAccessMixin, ListView):
         context = super().get_context_data(**kwargs)
         selectors.add_held_seats(context["children"])
         context.update(
+            child_rows=rows.join_rows(
+                rows.child_rows(
+                    context["children"],
+                    org=self.org,
+                    search=self.search,
+                    may_delete=context["permissions"].delete,
+                )
+            ),
             search=self.search,
             under=self.under,
             path=self.path,

@@ -5,12 +5,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
-from .. import hooks, permissions, security, selectors, services
+from .. import hooks, permissions, rows, security, selectors, services
 from ..forms import ConfirmForm, MemberEditForm
 from ..mixins import OrgAccessMixin, client_ip, require_recent_password
 from ..models import Membership
 from ..permissions import Action
-from .base import OrgServiceFormView, row_url
+from .base import OrgServiceFormView
 
 MEMBERS_PAGE_SIZE = 50
 MFA_FILTERS = {"missing": "Without MFA", "enabled": "With MFA"}
@@ -33,18 +33,20 @@ class MemberListView(OrgAccessMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        edit_url = row_url("organizations:member_edit", self.org.name)
-        remove_url = row_url("organizations:member_remove", self.org.name)
         members = selectors.with_org(context["members"], self.org)
-        team_names = selectors.team_names_of(members)
-        for member in members:
-            member.manageable = permissions.can_manage_member(self.membership, member)
-            if member.manageable:
-                member.edit_url, member.remove_url = edit_url(member.pk), remove_url(member.pk)
-            member.is_you = member.pk == self.membership.pk
-            member.team_names = ", ".join(team_names.get(member.pk, ()))
         if self.show_mfa:
-            selectors.mark_mfa(context["members"])
+            selectors.mark_mfa(members)
+        context["member_rows"] = rows.join_rows(
+            rows.member_rows(
+                members,
+                org=self.org,
+                viewer=self.membership,
+                team_names=selectors.team_names_of(members),
+                show_mfa=self.show_mfa,
+                csrf=rows.csrf_input(self.request),
+                dates=rows.Dates(),
+            )
+        )
         context.update(
             search=self.search,
             show_mfa=self.show_mfa,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from .. import audit_log, permissions, ratelimits, seats, selectors, services
+from .. import audit_log, permissions, ratelimits, rows, seats, selectors, services
 from ..errors import NotAllowed, OrganizationError
 from ..forms import (
     AuditFilterForm,
@@ -213,6 +213,7 @@ class AuditLogView(OrgAccessMixin, TemplateView):
             form=form,
             page=page,
             events=page.events,
+            event_rows=rows.join_rows(rows.audit_rows(page.events, dates=rows.Dates())),
             filtered=filters != audit_log.Filters(),
             known_actions=audit_log.KNOWN_ACTIONS,
             **kwargs,
