@@ -184,6 +184,11 @@ def unregister_access_annotation(name: str) -> None:
     _access_annotations.pop(name, None)
 
 
+def has_access_annotations() -> bool:
+    """Whether any app registered a per-request value (the access lookup then needs the ORM)."""
+    return bool(_access_annotations)
+
+
 def access_annotations(user, org_ref: str) -> dict:
     """The registered per-request values, as annotations for the access query."""
     return {
