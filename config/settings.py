@@ -294,7 +294,8 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # whitenoise's compressed manifest storage, remembering each url() it gave
+            else "config.storage.ManifestStaticFilesStorage"
         )
     },
 }
