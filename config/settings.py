@@ -346,6 +346,16 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
+# PostgreSQL prepared statements (psycopg 3, server-side parameter binding): a statement
+# a connection runs for the fifth time is prepared, and from then on the server neither
+# parses nor plans it again. On by default in production (persistent connections keep
+# the prepared statements); turn off behind PgBouncer in transaction mode, where the
+# next statement may reach another server connection that never prepared it.
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=not DEBUG
+):
+    DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 READYZ_OUTBOX_BACKLOG_MAX = env.int("READYZ_OUTBOX_BACKLOG_MAX", default=1000)
 # The portal serves without Redis (the cache fails open, emails wait in the outbox):
 # false keeps a Redis outage visible in /readyz without taking every backend out.
