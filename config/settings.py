@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The one language, active for the request: cheaper than none active (config/language.py).
+    "config.language.DefaultLanguageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.RejectNulInUrlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
