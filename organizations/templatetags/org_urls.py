@@ -1,10 +1,11 @@
-"""`org_url`: the link to an org page, for the tabs and the switcher every page shows.
+"""`org_url` and `fixed_url`: the links the top bar and the org tabs show on every page.
 
 `{% url 'organizations:members' org.name %}` resolves the pattern again for every link,
 a dozen times a page. `{{ org|org_url:'organizations:members' }}` reverses each view once
 per process with a placeholder name and then only puts the org's name in its place. A
 name that the URL pattern would not take goes through `reverse()`, which refuses it as
-`{% url %}` would.
+`{% url %}` would. `{% fixed_url 'home' %}` is `{% url 'home' %}` for a URL without
+arguments, reversed once per process.
 """
 
 import re
@@ -19,6 +20,7 @@ register = template.Library()
 PLACEHOLDER = "orgnameplaceholder0"
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # the `<slug:org_name>` the org URLs take
 _reversed: dict = {}
+_fixed: dict = {}
 
 
 def org_path(viewname: str, org_name: str) -> str:
@@ -33,6 +35,21 @@ def org_path(viewname: str, org_name: str) -> str:
             raise ValueError(f"{viewname} does not take one org name")
         _reversed[key] = parts
     return f"{parts[0]}{quote(org_name, safe='')}{parts[1]}"
+
+
+def fixed_path(viewname: str) -> str:
+    """`reverse(viewname)`, remembered."""
+    key = (viewname, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    path = _fixed.get(key)
+    if path is None:
+        path = _fixed[key] = reverse(viewname)
+    return path
+
+
+@register.simple_tag
+def fixed_url(viewname: str) -> str:
+    """The path of `viewname`, a view without arguments."""
+    return fixed_path(viewname)
 
 
 @register.filter

@@ -8,7 +8,7 @@ from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
 from organizations.models import Organization
-from organizations.templatetags.org_urls import org_path
+from organizations.templatetags.org_urls import fixed_path, org_path
 
 NAV = Path(__file__).resolve().parents[2] / "templates" / "includes" / "org_nav.html"
 
@@ -49,3 +49,20 @@ def test_a_name_the_pattern_refuses_is_refused_as_by_url():
         org_path("organizations:members", "a/b")
     with pytest.raises(NoReverseMatch):
         org_path("organizations:members", "")
+
+
+def test_fixed_url_is_url_without_arguments():
+    base = (Path(__file__).resolve().parents[2] / "templates" / "base.html").read_text()
+    names = re.findall(r"fixed_url '([a-z_:]+)'", base)
+    assert len(names) >= 10
+    for viewname in names:
+        html = Template("{% load org_urls %}{% fixed_url name %}").render(
+            Context({"name": viewname})
+        )
+        assert html == reverse(viewname)
+    set_script_prefix("/portal/")
+    try:
+        assert fixed_path("home") == "/portal/"
+    finally:
+        set_script_prefix("/")
+    assert fixed_path("home") == "/"
