@@ -52,7 +52,9 @@ Per-request org state — `register_access_annotation(name, factory)`
     access (`org_ref` names the org's id on that row: use `OuterRef(org_ref)` in a
     subquery), so the value rides on the query every org page makes anyway and costs
     no query of its own. It reaches the view as `self.access.state[name]` and
-    templates as `org_access.state.<name>`.
+    templates as `org_access.state.<name>`. While any is registered the access lookup
+    is built as a queryset on every request (only the ORM compiles the expressions),
+    instead of the statement written once per process (`organizations/statements.py`).
 
 Access checks — `register_access_check(name, check)`
     `check(request, access)` runs on every org page after the role check, with the
