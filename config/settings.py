@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The one language, active for the request: cheaper than none active (config/language.py).
+    "config.language.DefaultLanguageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.RejectNulInUrlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -264,7 +266,9 @@ ACCOUNT_RATE_LIMITS = {
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 # Sessions live in the database, never in the cache: a Redis outage signs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database store, loading each session with one lean statement and not
+# writing back a session a request left as it was (accounts/session_store.py).
+SESSION_ENGINE = "accounts.session_store"
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -292,7 +296,8 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # whitenoise's compressed manifest storage, remembering each url() it gave
+            else "config.storage.ManifestStaticFilesStorage"
         )
     },
 }
@@ -343,6 +348,16 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
+# PostgreSQL prepared statements (psycopg 3, server-side parameter binding): a statement
+# a connection runs for the fifth time is prepared, and from then on the server neither
+# parses nor plans it again. On by default in production (persistent connections keep
+# the prepared statements); turn off behind PgBouncer in transaction mode, where the
+# next statement may reach another server connection that never prepared it.
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=not DEBUG
+):
+    DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 READYZ_OUTBOX_BACKLOG_MAX = env.int("READYZ_OUTBOX_BACKLOG_MAX", default=1000)
 # The portal serves without Redis (the cache fails open, emails wait in the outbox):
 # false keeps a Redis outage visible in /readyz without taking every backend out.

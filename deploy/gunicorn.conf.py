@@ -21,9 +21,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-# Workers are replaced now and then, so a slow leak never grows for ever.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# Workers are replaced now and then, so a slow leak never grows for ever; not often,
+# since a new worker starts cold (templates compiled, URLs reversed, SQL statements
+# written and prepared again, a new database connection).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "2000"))
 # Heartbeat files in memory, not on a disk that may stall.
 if Path("/dev/shm").is_dir():
     worker_tmp_dir = "/dev/shm"

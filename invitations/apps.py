@@ -18,6 +18,7 @@ class InvitationsConfig(AppConfig):
             held_count=selectors.held_seat_count,
             annotation=selectors.held_seat_annotation,
             held_counts=selectors.held_seat_counts,
+            held_statement=selectors.held_seat_statement,
         )
         # A removed member's open invitations to the org are revoked, with audit rows.
         hooks.register_member_removed("invitations", revoke_for_removed_member)

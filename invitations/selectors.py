@@ -1,5 +1,6 @@
 """Read-side helpers for invitation pages; each keeps its query count flat."""
 
+from django.db import connections
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -95,3 +96,26 @@ def held_seat_annotation():
         ),
         0,
     )
+
+
+_held_sql: dict[str, str] = {}
+
+
+def held_seat_statement(org_id: int) -> tuple[str, list]:
+    """The seat-holder hook's count as SQL (`held_statement`): `held_seat_count` in one
+    scalar query, its text written once per process."""
+    using = Invitation.objects.db
+    connection = connections[using]
+    if using not in _held_sql:
+        quote = connection.ops.quote_name
+        meta = Invitation._meta
+        column = {
+            name: quote(meta.get_field(name).column)
+            for name in ("organization", "status", "expires_at")
+        }
+        _held_sql[using] = (
+            f"SELECT COUNT(*) FROM {quote(meta.db_table)} WHERE {column['organization']} = %s"
+            f" AND {column['status']} = %s AND {column['expires_at']} > %s"
+        )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return _held_sql[using], [org_id, Invitation.Status.PENDING.value, now]

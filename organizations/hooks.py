@@ -14,7 +14,11 @@ Seat holders — `register_seat_holder(name, held_count=..., annotation=...)`
     holder; it must be called under the pool's lock to act on the answer.
     Optionally `held_counts(org_ids)` returns `{org_id: seats}` for a page of orgs in
     one grouped query: a list of child orgs uses it rather than the annotation, whose
-    correlated subquery the planner may run as a scan per row.
+    correlated subquery the planner may run as a scan per row. Optionally too,
+    `held_statement(org_id)` returns `(sql, params)`: a scalar SQL query (text written
+    once per process, `%s` placeholders) counting what `held_count` counts, which
+    `seats` runs inside the statement that counts the pool's own seats, so an org page
+    asks the database once for its seats.
 
 On-member-removed handlers — `register_member_removed(name, handler)`
     `handler(*, org, user, actor, ip_address)` runs inside the transaction that
@@ -48,7 +52,9 @@ Per-request org state — `register_access_annotation(name, factory)`
     access (`org_ref` names the org's id on that row: use `OuterRef(org_ref)` in a
     subquery), so the value rides on the query every org page makes anyway and costs
     no query of its own. It reaches the view as `self.access.state[name]` and
-    templates as `org_access.state.<name>`.
+    templates as `org_access.state.<name>`. While any is registered the access lookup
+    is built as a queryset on every request (only the ORM compiles the expressions),
+    instead of the statement written once per process (`organizations/statements.py`).
 
 Access checks — `register_access_check(name, check)`
     `check(request, access)` runs on every org page after the role check, with the
@@ -96,6 +102,7 @@ class SeatHolder:
     held_count: Callable
     annotation: Callable
     held_counts: Callable | None = None
+    held_statement: Callable | None = None
 
 
 _seat_holders: dict[str, SeatHolder] = {}
@@ -125,11 +132,14 @@ def register_seat_holder(
     annotation: Callable,
     resource: str = USERS,
     held_counts: Callable | None = None,
+    held_statement: Callable | None = None,
 ) -> None:
     """Count seats of `resource` that app `name` holds: see the module's contract."""
     if resource not in (USERS, DEVICES):
         raise ValueError(f"not a seat resource: {resource}")
-    _seat_holders[name] = SeatHolder(name, resource, held_count, annotation, held_counts)
+    _seat_holders[name] = SeatHolder(
+        name, resource, held_count, annotation, held_counts, held_statement
+    )
 
 
 def unregister_seat_holder(name: str) -> None:
@@ -154,15 +164,16 @@ def held_seats_annotation(resource: str = USERS):
     return Value(0, output_field=IntegerField()) if total is None else total
 
 
-def held_seats_by_org(org_ids, resource: str = USERS) -> dict[int, int]:
-    """`{org_id: seats the registered apps hold}` for a page of orgs: one query a holder."""
+def held_seats_by_org(org_ids, resource: str = USERS, holders=None) -> dict[int, int]:
+    """`{org_id: seats the registered apps hold}` for a page of orgs: one query a holder
+    (of `holders` when given, else of every holder of `resource`)."""
     from .models import Organization
 
     org_ids = list(org_ids)
     totals = dict.fromkeys(org_ids, 0)
     if not org_ids:
         return totals
-    for holder in seat_holders(resource):
+    for holder in seat_holders(resource) if holders is None else holders:
         if holder.held_counts is not None:
             counts = holder.held_counts(org_ids)
         else:
@@ -201,6 +212,11 @@ def register_access_annotation(name: str, factory: Callable) -> None:
 
 def unregister_access_annotation(name: str) -> None:
     _access_annotations.pop(name, None)
+
+
+def has_access_annotations() -> bool:
+    """Whether any app registered a per-request value (the access lookup then needs the ORM)."""
+    return bool(_access_annotations)
 
 
 def access_annotations(user, org_ref: str) -> dict:

@@ -87,19 +87,34 @@ def held_count(org: Organization, resource: str = USERS) -> int:
 
 def _counts(org: Organization, resources) -> dict[str, int]:
     """For each resource: what `org` uses itself (members or devices), what other apps
-    hold in its pool, and what it gives its groups. Two queries: the org's own counts
-    together, then the holders' grouped counts (`hooks.held_seats_by_org`), each filtered
-    by the org's id as a constant, so that the planner sizes them by the org's own
-    rows rather than by the average org's."""
+    hold in its pool, and what it gives its groups, in one statement. A holder that gives
+    no SQL of its own (`held_statement`) is counted in a query of its own afterwards
+    (`hooks.held_seats_by_org`). Each count is filtered by the org's id as a constant,
+    so that the planner sizes them by the org's own rows rather than by the average
+    org's."""
     resources = tuple(resources)
     names, sql = _counts_sql(resources)
+    names = list(names)
     params = [org.pk, org.pk, Organization.Kind.GROUP.value] * len(resources)
+    held_elsewhere, held_columns = {}, []
+    for resource in resources:
+        terms = []
+        for holder in hooks.seat_holders(resource):
+            if holder.held_statement is None:
+                held_elsewhere.setdefault(resource, []).append(holder)
+                continue
+            held_sql, held_params = holder.held_statement(org.pk)
+            terms.append(f"COALESCE(({held_sql}), 0)")
+            params += held_params
+        held_columns.append(f"({' + '.join(terms)})" if terms else "0")
+        names.append(f"{resource}_held")
+    sql = f"{sql}, {', '.join(held_columns)}"
     with connections[Organization.objects.db].cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     counts = {name: int(value or 0) for name, value in zip(names, row, strict=True)}
-    for resource in resources:
-        counts[f"{resource}_held"] = hooks.held_seats_by_org([org.pk], resource)[org.pk]
+    for resource, holders in held_elsewhere.items():
+        counts[f"{resource}_held"] += hooks.held_seats_by_org([org.pk], resource, holders)[org.pk]
     return counts
 
 

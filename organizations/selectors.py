@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from . import hooks
+from . import hooks, statements
 from .actors import is_machine
 from .expressions import count_of as _count_of
 from .expressions import group_allotment as _group_allotment
@@ -71,6 +71,12 @@ def switcher_memberships(user, *, recent_names: Sequence[str] = ()) -> list[Memb
     """The few orgs of the top-bar switcher, one query however many orgs the user is in:
     the recently opened ones first (most recent first), then others by name."""
     recent_names = list(recent_names)[:SWITCHER_SIZE]
+    return statements.switcher_memberships(user, recent_names, SWITCHER_SIZE)
+
+
+def switcher_memberships_orm(user, *, recent_names: Sequence[str] = ()) -> list[Membership]:
+    """`switcher_memberships` as a queryset: the reference the statement is tested against."""
+    recent_names = list(recent_names)[:SWITCHER_SIZE]
     memberships = (
         Membership.objects.filter(user=user)
         .select_related("organization")
@@ -105,18 +111,10 @@ def membership_for(user, org_name: str) -> Membership | None:
     """
     if not user.is_authenticated:
         return None
-    # The org's security policy and the member's MFA ride on the same query, so the
-    # policy check every org page makes costs nothing (organizations/security.py).
-    direct = (
-        Membership.objects.filter(user=user, organization__name=org_name)
-        .select_related("organization", "organization__parent", "organization__security_policy")
-        .annotate(user_has_mfa=has_mfa_annotation())
-    )
-    if annotations := hooks.access_annotations(user, "organization"):
-        direct = direct.annotate(**annotations)
-    # One row at most (a user has one membership per org): no ORDER BY, whose default
-    # (the org's, then the user's email) would cost a join and its compilation.
-    direct = next(iter(direct.order_by()[:1]), None)
+    if hooks.has_access_annotations():
+        direct = direct_membership_orm(user, org_name)
+    else:
+        direct = statements.direct_membership(user, org_name)
     if direct is not None:
         return direct
     org = (
@@ -130,6 +128,24 @@ def membership_for(user, org_name: str) -> Membership | None:
         for name, value in hooks.access_state(org).items():
             setattr(access, f"{hooks.ACCESS_STATE_PREFIX}{name}", value)
     return access
+
+
+def direct_membership_orm(user, org_name: str) -> Membership | None:
+    """The user's own membership of `org_name`, as a queryset: the path taken when apps
+    registered access annotations, and the reference `statements.direct_membership` is
+    tested against."""
+    # The org's security policy and the member's MFA ride on the same query, so the
+    # policy check every org page makes costs nothing (organizations/security.py).
+    direct = (
+        Membership.objects.filter(user=user, organization__name=org_name)
+        .select_related("organization", "organization__parent", "organization__security_policy")
+        .annotate(user_has_mfa=has_mfa_annotation())
+    )
+    if annotations := hooks.access_annotations(user, "organization"):
+        direct = direct.annotate(**annotations)
+    # One row at most (a user has one membership per org): no ORDER BY, whose default
+    # (the org's, then the user's email) would cost a join and its compilation.
+    return next(iter(direct.order_by()[:1]), None)
 
 
 def access_to(org: Organization, user) -> Membership | None:

@@ -134,6 +134,33 @@ def test_pending_invitations_hold_seats_through_the_registry(org):
     assert seats.usage(org, seats.USERS).used == before
 
 
+def test_a_pool_is_counted_in_one_statement_when_every_holder_gives_its_sql(
+    org, django_assert_num_queries
+):
+    InvitationFactory(organization=org)
+    InvitationFactory(organization=org, expires_at=timezone.now() - timedelta(minutes=1))
+    held = seats.held_count(org)
+    assert held == 1
+    with django_assert_num_queries(1):
+        usage = seats.usage(org, seats.USERS)
+    assert usage.held == held
+    # A holder with SQL of its own adds to the same statement.
+    hooks.register_seat_holder(
+        "tickets",
+        held_count=lambda pool: 2,
+        annotation=lambda: Value(2, IntegerField()),
+        held_statement=lambda org_id: ("SELECT %s", [2]),
+    )
+    with django_assert_num_queries(1):
+        assert seats.usage(org, seats.USERS).held == held + 2
+    # One without: its count follows in a second query, and the sum is the same.
+    hooks.register_seat_holder(
+        "tickets", held_count=lambda pool: 2, annotation=lambda: Value(2, IntegerField())
+    )
+    with django_assert_num_queries(2):
+        assert seats.usage(org, seats.USERS).held == held + 2
+
+
 def test_removing_a_member_revokes_their_open_invitations_with_audit_rows(org, owner, member_user):
     mine = InvitationFactory(organization=org, email=member_user.email.upper())
     someone_else = InvitationFactory(organization=org)

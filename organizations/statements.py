@@ -1,0 +1,110 @@
+"""The two lookups every org page makes, as SQL written once per process.
+
+`membership_for` (the user's access to the org of the URL) and the top-bar switcher
+run on every page; as querysets, building their SQL took longer than the database took
+to answer them. Here each statement is built on first use from the models' `_meta`
+(tables and columns quoted by the connection, see `config.rows`), kept for the life of
+the process, and its rows become model instances with `Model.from_db` — the same
+instances, related objects and annotations the querysets give (tests/organizations/
+test_statements.py compares them on SQLite and PostgreSQL).
+
+`selectors` calls these and keeps the queryset versions as the reference; the access
+lookup falls back to them when an app registers an access annotation
+(`hooks.register_access_annotation`), whose expressions only the ORM can compile.
+"""
+
+from allauth.mfa.models import Authenticator
+from django.db import connections
+
+from config.rows import Columns
+
+from .models import Membership, Organization, SecurityPolicy
+from .security import MFA_TYPES
+
+USING = "default"
+_statements: dict = {}
+
+
+def _access_statement():
+    """(sql, membership, org, parent, policy columns) of the direct-membership lookup."""
+    key = ("access", USING)
+    if key not in _statements:
+        quote = connections[USING].ops.quote_name
+        m = Columns(Membership, "m", using=USING)
+        o = Columns(Organization, "o", using=USING)
+        p = Columns(Organization, "p", using=USING)
+        sp = Columns(SecurityPolicy, "sp", using=USING)
+        a = Columns(Authenticator, "a", [], using=USING)
+        types = ", ".join(["%s"] * len(MFA_TYPES))
+        sql = (
+            f"SELECT {m.sql()}, {o.sql()}, {p.sql()}, {sp.sql()},"
+            f" EXISTS(SELECT 1 FROM {a.table()} WHERE {a.column('user')} = {m.column('user')}"
+            f" AND {a.column('type')} IN ({types})) AS {quote('user_has_mfa')}"
+            f" FROM {m.table()}"
+            f" INNER JOIN {o.table()} ON {o.column('id')} = {m.column('organization')}"
+            f" LEFT OUTER JOIN {p.table()} ON {p.column('id')} = {o.column('parent')}"
+            f" LEFT OUTER JOIN {sp.table()} ON {sp.column('organization')} = {o.column('id')}"
+            f" WHERE {m.column('user')} = %s AND {o.column('name')} = %s"
+            f" LIMIT 1"
+        )
+        _statements[key] = (sql, m, o, p, sp)
+    return _statements[key]
+
+
+def direct_membership(user, org_name: str) -> Membership | None:
+    """The user's own membership of the org named `org_name`, with the org, its parent,
+    its security policy and the member's `user_has_mfa` loaded; one statement."""
+    sql, m, o, p, sp = _access_statement()
+    with connections[USING].cursor() as cursor:
+        cursor.execute(sql, [*MFA_TYPES, user.pk, org_name])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    membership = m.load(row)
+    offset = len(m)
+    org = o.load(row, offset)
+    offset += len(o)
+    parent = p.load(row, offset)
+    offset += len(p)
+    policy = sp.load(row, offset)
+    Organization.parent.field.set_cached_value(org, parent)
+    Organization.security_policy.related.set_cached_value(org, policy)
+    if policy is not None:
+        SecurityPolicy.organization.field.set_cached_value(policy, org)
+    Membership.organization.field.set_cached_value(membership, org)
+    membership.user_has_mfa = bool(row[-1])
+    return membership
+
+
+def _switcher_statement(recent_count: int, size: int):
+    """(sql, membership, org columns) of the switcher for `recent_count` recent names."""
+    key = ("switcher", USING, recent_count, size)
+    if key not in _statements:
+        m = Columns(Membership, "m", ["role", "organization"], using=USING)
+        o = Columns(Organization, "o", ["name", "display_name", "status"], using=USING)
+        order = f"{o.column('display_name')}, {o.column('name')}"
+        if recent_count:
+            whens = " ".join(f"WHEN {o.column('name')} = %s THEN {i}" for i in range(recent_count))
+            order = f"CASE {whens} ELSE {recent_count} END, {order}"
+        sql = (
+            f"SELECT {m.sql()}, {o.sql()} FROM {m.table()}"
+            f" INNER JOIN {o.table()} ON {o.column('id')} = {m.column('organization')}"
+            f" WHERE {m.column('user')} = %s ORDER BY {order} LIMIT {int(size)}"
+        )
+        _statements[key] = (sql, m, o)
+    return _statements[key]
+
+
+def switcher_memberships(user, recent_names: list[str], size: int) -> list[Membership]:
+    """The first `size` memberships of `user` with their org's name, display name and
+    status: the orgs named in `recent_names` first, in that order, then by name."""
+    sql, m, o = _switcher_statement(len(recent_names), size)
+    with connections[USING].cursor() as cursor:
+        cursor.execute(sql, [user.pk, *recent_names])
+        rows = cursor.fetchall()
+    memberships = []
+    for row in rows:
+        membership = m.load(row)
+        Membership.organization.field.set_cached_value(membership, o.load(row, len(m)))
+        memberships.append(membership)
+    return memberships

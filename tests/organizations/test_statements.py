@@ -1,0 +1,120 @@
+"""organizations/statements.py (and config/rows.py): the hand-written access and switcher
+statements give what their querysets give, on SQLite and on PostgreSQL alike."""
+
+import datetime
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from organizations import hooks, selectors, statements
+from organizations.models import Membership, Organization, SecurityPolicy, Team
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def field_values(instance) -> dict:
+    """Every loaded field of `instance`, by attname."""
+    if instance is None:
+        return None
+    deferred = instance.get_deferred_fields()
+    return {
+        f.attname: getattr(instance, f.attname)
+        for f in instance._meta.concrete_fields
+        if f.attname not in deferred
+    }
+
+
+def same_access(fast: Membership, slow: Membership) -> None:
+    assert field_values(fast) == field_values(slow)
+    assert field_values(fast.organization) == field_values(slow.organization)
+    assert field_values(fast.organization.parent) == field_values(slow.organization.parent)
+    fast_policy = getattr(fast.organization, "security_policy", None)
+    slow_policy = getattr(slow.organization, "security_policy", None)
+    assert field_values(fast_policy) == field_values(slow_policy)
+    assert fast.user_has_mfa is slow.user_has_mfa
+    assert not fast._state.adding and fast._state.db == slow._state.db
+
+
+def test_a_plain_membership_loads_the_same_as_through_the_orm(
+    owner, org, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        fast = statements.direct_membership(owner, org.name)
+        # The org, its (missing) parent and (missing) policy came with it.
+        assert fast.organization.parent is None
+        assert not hasattr(fast.organization, "security_policy")
+    same_access(fast, selectors.direct_membership_orm(owner, org.name))
+    assert fast.role == Membership.Role.OWNER
+    assert isinstance(fast.organization.metadata, dict)
+    assert isinstance(fast.organization.created_at, datetime.datetime)
+
+
+def test_a_child_with_a_policy_and_a_member_with_mfa_load_the_same(owner, org):
+    child = Organization.objects.create(
+        name="child", display_name="Child", kind="group", parent=org, created_by=owner
+    )
+    member = UserFactory()
+    Membership.objects.create(organization=child, user=member, role=Membership.Role.ADMIN)
+    SecurityPolicy.objects.create(
+        organization=child, require_mfa=True, allowed_email_domains=["example.com"]
+    )
+    Authenticator.objects.create(user=member, type=Authenticator.Type.TOTP, data={})
+    fast = statements.direct_membership(member, "child")
+    same_access(fast, selectors.direct_membership_orm(member, "child"))
+    assert fast.user_has_mfa is True
+    assert fast.organization.parent.name == org.name
+    assert fast.organization.security_policy.allowed_email_domains == ["example.com"]
+    assert fast.organization.security_policy.organization is fast.organization
+    assert fast.organization.security_policy.require_mfa is True
+
+
+def test_no_membership_is_none_whoever_asks(owner, org, outsider):
+    assert statements.direct_membership(outsider, org.name) is None
+    assert statements.direct_membership(owner, "no-such-org") is None
+    assert selectors.direct_membership_orm(outsider, org.name) is None
+
+
+def test_membership_for_takes_the_orm_path_while_an_access_annotation_is_registered(owner, org):
+    Team.objects.create(organization=org, name="Extra")
+
+    def team_count(*, user, org_ref):
+        teams = (
+            Team.objects.filter(organization=OuterRef(org_ref))
+            .order_by()
+            .values("organization")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(teams), 0)
+
+    hooks.register_access_annotation("team_count", team_count)
+    try:
+        access = selectors.membership_for(owner, org.name)
+    finally:
+        hooks.unregister_access_annotation("team_count")
+    assert getattr(access, f"{hooks.ACCESS_STATE_PREFIX}team_count") == 2
+    same_access(selectors.membership_for(owner, org.name), access)
+
+
+@pytest.mark.parametrize("recent", [[], ["org-b"], ["org-c", "nope", "org-a"]])
+def test_the_switcher_statement_orders_and_loads_as_the_queryset(owner, recent):
+    for name, display in [("org-a", "Zed"), ("org-b", "Alpha"), ("org-c", "Alpha")]:
+        OrganizationFactory(created_by=owner, name=name, display_name=display)
+    MembershipFactory(user=UserFactory(), organization=Organization.objects.get(name="org-a"))
+    fast = selectors.switcher_memberships(owner, recent_names=recent)
+    slow = selectors.switcher_memberships_orm(owner, recent_names=recent)
+    assert [m.organization.name for m in fast] == [m.organization.name for m in slow]
+    for a, b in zip(fast, slow, strict=True):
+        assert field_values(a) == field_values(b)
+        assert field_values(a.organization) == field_values(b.organization)
+        assert a.get_deferred_fields() == b.get_deferred_fields()
+
+
+def test_the_switcher_statement_stops_at_its_size(owner):
+    for i in range(selectors.SWITCHER_SIZE + 2):
+        OrganizationFactory(created_by=owner, name=f"o-{i}", display_name=f"O {i}")
+    names = [m.organization.name for m in selectors.switcher_memberships(owner)]
+    assert names == [f"o-{i}" for i in range(selectors.SWITCHER_SIZE)]
