@@ -2,8 +2,8 @@
 
 from urllib.parse import urlsplit
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connections, router
+from django.db.models import Prefetch
 
 from organizations.models import Membership, Organization
 from organizations.security import domain_of
@@ -181,32 +181,40 @@ def join_requests_of(org: Organization, *, status: str = JoinRequest.Status.PEND
     )
 
 
+_JOIN_COUNTS_SQL: dict[str, str] = {}
+
+
+def _join_counts_statement(using: str) -> str:
+    """The members page's one statement for its "Join requests" link, written once per
+    process from the models (compiling it as a queryset cost more than running it)."""
+    if using not in _JOIN_COUNTS_SQL:
+        quote = connections[using].ops.quote_name
+        requests, policies = JoinRequest._meta, SsoPolicy._meta
+
+        def column(meta, name):
+            return quote(meta.get_field(name).column)
+
+        _JOIN_COUNTS_SQL[using] = (
+            f"SELECT (SELECT COUNT(*) FROM {quote(requests.db_table)}"
+            f" WHERE {column(requests, 'organization')} = %s"
+            f" AND {column(requests, 'status')} = %s),"
+            f" EXISTS(SELECT 1 FROM {quote(policies.db_table)}"
+            f" WHERE {column(policies, 'organization')} = %s"
+            f" AND {column(policies, 'domain_join')} = %s)"
+        )
+    return _JOIN_COUNTS_SQL[using]
+
+
 def join_request_counts(org: Organization) -> dict:
     """`{"pending": n, "asks_to_join": bool}` for the members page's link, in one query."""
-    row = (
-        Organization.objects.filter(pk=org.pk)
-        .annotate(
-            pending_requests=Coalesce(
-                Subquery(
-                    JoinRequest.objects.filter(
-                        organization=OuterRef("pk"), status=JoinRequest.Status.PENDING
-                    )
-                    .values("organization")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1]
-                ),
-                0,
-            ),
-            asks_to_join=Exists(
-                SsoPolicy.objects.filter(
-                    organization=OuterRef("pk"), domain_join=SsoPolicy.DomainJoin.REQUEST
-                )
-            ),
+    using = router.db_for_read(JoinRequest)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            _join_counts_statement(using),
+            [org.pk, JoinRequest.Status.PENDING, org.pk, SsoPolicy.DomainJoin.REQUEST],
         )
-        .values("pending_requests", "asks_to_join")
-        .first()
-    ) or {"pending_requests": 0, "asks_to_join": False}
-    return {"pending": row["pending_requests"], "asks_to_join": row["asks_to_join"]}
+        pending, asks_to_join = cursor.fetchone()
+    return {"pending": pending, "asks_to_join": bool(asks_to_join)}
 
 
 def identity_provider_origins(org: Organization | None = None) -> list[str]:
