@@ -2,8 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -17,6 +16,7 @@ from organizations.permissions import Action, membership_allows
 from . import join_requests, selectors
 from .forms import RequestToJoinForm
 from .models import JoinRequest
+from .views import domain_org_or_404
 
 PAGE_SIZE = 50
 # Who decides on requests to join: whoever may let people in by invitation.
@@ -50,12 +50,7 @@ class RequestToJoinView(View):
     """
 
     def requestable_org(self, request, org_name: str) -> Organization:
-        if not request.user.is_authenticated:
-            raise Http404("No organization found.")
-        org = get_object_or_404(Organization, name=org_name, status=Organization.Status.ACTIVE)
-        if selectors.may_request_to_join(org, request.user) is None:
-            raise Http404("No organization found.")
-        return org
+        return domain_org_or_404(request, org_name, selectors.may_request_to_join)
 
     def get(self, request, org_name: str):
         org = self.requestable_org(request, org_name)

@@ -415,6 +415,17 @@ class OrgLoginView(View):
         )
 
 
+def domain_org_or_404(request, org_name: str, may_join) -> Organization:
+    """The active org `org_name` if `may_join(org, user)` names the signed-in user's
+    address that may join it by domain; 404, like any org page, otherwise."""
+    if not request.user.is_authenticated:
+        raise Http404("No organization found.")
+    org = get_object_or_404(Organization, name=org_name, status=Organization.Status.ACTIVE)
+    if may_join(org, request.user) is None:
+        raise Http404("No organization found.")
+    return org
+
+
 class JoinView(View):
     """Auto-join: a signed-in user with an address in a verified domain joins the org.
 
@@ -422,12 +433,7 @@ class JoinView(View):
     """
 
     def joinable_org(self, request, org_name: str) -> Organization:
-        if not request.user.is_authenticated:
-            raise Http404("No organization found.")
-        org = get_object_or_404(Organization, name=org_name, status=Organization.Status.ACTIVE)
-        if selectors.may_auto_join(org, request.user) is None:
-            raise Http404("No organization found.")
-        return org
+        return domain_org_or_404(request, org_name, selectors.may_auto_join)
 
     def get(self, request, org_name: str):
         org = self.joinable_org(request, org_name)
