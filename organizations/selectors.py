@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from allauth.account.models import EmailAddress
-from allauth.mfa.models import Authenticator
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import (
@@ -37,7 +36,7 @@ from .models import (
     Workspace,
 )
 from .permissions import INHERITED_ROLES
-from .security import MFA_TYPES, has_mfa_annotation
+from .security import has_mfa_annotation
 
 
 def memberships_for_user(user, *, search: str = "") -> QuerySet[Membership]:
@@ -449,15 +448,10 @@ def with_org(memberships, org: Organization):
 
 def team_names_of(memberships) -> dict[int, list[str]]:
     """The team names of each of a page of memberships (default team first, then by
-    name), in one query of two columns: a prefetch would build a model and a related
-    manager per row and team."""
+    name), in one statement of two columns written once per process: a prefetch would
+    build a model and a related manager per row and team."""
     names: dict[int, list[str]] = {}
-    rows = (
-        Team.members.through.objects.filter(membership_id__in=[m.pk for m in memberships])
-        .order_by("-team__is_default", "team__name")
-        .values_list("membership_id", "team__name")
-    )
-    for membership_id, name in rows:
+    for membership_id, name in statements.team_names([m.pk for m in memberships]):
         names.setdefault(membership_id, []).append(name)
     return names
 
@@ -663,11 +657,7 @@ def pending_request_count() -> int:
 def mark_mfa(memberships) -> None:
     """Set `user_has_mfa` on each of a page of memberships: one query on their users."""
     memberships = list(memberships)
-    with_mfa = set(
-        Authenticator.objects.filter(
-            user_id__in={m.user_id for m in memberships}, type__in=MFA_TYPES
-        ).values_list("user_id", flat=True)
-    )
+    with_mfa = statements.users_with_mfa({m.user_id for m in memberships})
     for membership in memberships:
         membership.user_has_mfa = membership.user_id in with_mfa
 

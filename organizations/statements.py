@@ -18,7 +18,7 @@ from django.db import connections
 
 from config.rows import Columns
 
-from .models import Membership, Organization, SecurityPolicy
+from .models import Membership, Organization, SecurityPolicy, Team
 from .security import MFA_TYPES
 
 USING = "default"
@@ -108,3 +108,62 @@ def switcher_memberships(user, recent_names: list[str], size: int) -> list[Membe
         Membership.organization.field.set_cached_value(membership, o.load(row, len(m)))
         memberships.append(membership)
     return memberships
+
+
+def _in_list(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def _team_names_statement() -> tuple[str, str]:
+    """(head, tail) of the team names statement; the page's membership ids go between."""
+    key = ("team_names", USING)
+    if key not in _statements:
+        quote = connections[USING].ops.quote_name
+        through, team = Team.members.through._meta, Team._meta
+
+        def column(meta, name):
+            return quote(meta.get_field(name).column)
+
+        head = (
+            f"SELECT tm.{column(through, 'membership')}, t.{column(team, 'name')}"
+            f" FROM {quote(through.db_table)} tm"
+            f" INNER JOIN {quote(team.db_table)} t"
+            f" ON t.{column(team, 'id')} = tm.{column(through, 'team')}"
+            f" WHERE tm.{column(through, 'membership')} IN ("
+        )
+        tail = f") ORDER BY t.{column(team, 'is_default')} DESC, t.{column(team, 'name')} ASC"
+        _statements[key] = (head, tail)
+    return _statements[key]
+
+
+def team_names(membership_ids: list[int]) -> list[tuple[int, str]]:
+    """(membership id, team name) of each team of the memberships, default team first,
+    then by name; no query for no memberships."""
+    if not membership_ids:
+        return []
+    head, tail = _team_names_statement()
+    with connections[USING].cursor() as cursor:
+        cursor.execute(f"{head}{_in_list(len(membership_ids))}{tail}", membership_ids)
+        return cursor.fetchall()
+
+
+def _mfa_users_statement() -> tuple[str, str]:
+    """(head, tail) of the statement naming which users have MFA; their ids go between."""
+    key = ("mfa_users", USING)
+    if key not in _statements:
+        a = Columns(Authenticator, "a", [], using=USING)
+        head = f"SELECT DISTINCT {a.column('user')} FROM {a.table()} WHERE {a.column('user')} IN ("
+        tail = f") AND {a.column('type')} IN ({_in_list(len(MFA_TYPES))})"
+        _statements[key] = (head, tail)
+    return _statements[key]
+
+
+def users_with_mfa(user_ids: set[int]) -> set[int]:
+    """Which of `user_ids` have set up MFA; no query for none."""
+    if not user_ids:
+        return set()
+    head, tail = _mfa_users_statement()
+    ids = list(user_ids)
+    with connections[USING].cursor() as cursor:
+        cursor.execute(f"{head}{_in_list(len(ids))}{tail}", [*ids, *MFA_TYPES])
+        return {row[0] for row in cursor.fetchall()}

@@ -118,3 +118,40 @@ def test_the_switcher_statement_stops_at_its_size(owner):
         OrganizationFactory(created_by=owner, name=f"o-{i}", display_name=f"O {i}")
     names = [m.organization.name for m in selectors.switcher_memberships(owner)]
     assert names == [f"o-{i}" for i in range(selectors.SWITCHER_SIZE)]
+
+
+def test_team_names_come_default_first_then_by_name_as_the_queryset_gives(org):
+    members = [MembershipFactory(organization=org) for _ in range(3)]
+    default = Team.objects.get(organization=org, is_default=True)
+    zeta = Team.objects.create(organization=org, name="Zeta <b>")
+    alpha = Team.objects.create(organization=org, name="Alpha")
+    default.members.add(*members[:2])
+    zeta.members.add(members[0], members[2])
+    alpha.members.add(members[0])
+    ids = [m.pk for m in members]
+    expected = list(
+        Team.members.through.objects.filter(membership_id__in=ids)
+        .order_by("-team__is_default", "team__name")
+        .values_list("membership_id", "team__name")
+    )
+    got = statements.team_names(ids)
+    assert [tuple(row) for row in got] == expected
+    assert [name for pk, name in got if pk == members[0].pk] == [default.name, "Alpha", "Zeta <b>"]
+    assert statements.team_names([]) == []
+
+
+def test_users_with_mfa_names_only_those_with_an_mfa_authenticator(org):
+    with_totp, with_codes_only, without = UserFactory(), UserFactory(), UserFactory()
+    Authenticator.objects.create(user=with_totp, type=Authenticator.Type.TOTP, data={})
+    Authenticator.objects.create(
+        user=with_codes_only, type=Authenticator.Type.RECOVERY_CODES, data={}
+    )
+    ids = {with_totp.pk, with_codes_only.pk, without.pk}
+    expected = set(
+        Authenticator.objects.filter(user_id__in=ids, type__in=statements.MFA_TYPES).values_list(
+            "user_id", flat=True
+        )
+    )
+    assert statements.users_with_mfa(ids) == expected
+    assert with_totp.pk in expected and without.pk not in expected
+    assert statements.users_with_mfa(set()) == set()
