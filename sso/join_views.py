@@ -10,13 +10,12 @@ from django.views.generic import ListView, TemplateView
 from organizations.errors import OrganizationError
 from organizations.hooks import MemberListLink
 from organizations.mixins import OrgAccessMixin, client_ip
-from organizations.models import Organization
 from organizations.permissions import Action, membership_allows
 
 from . import join_requests, selectors
 from .forms import RequestToJoinForm
 from .models import JoinRequest
-from .views import domain_org_or_404
+from .views import DomainJoinView
 
 PAGE_SIZE = 50
 # Who decides on requests to join: whoever may let people in by invitation.
@@ -43,21 +42,13 @@ def join_requests_link(*, org, membership) -> MemberListLink | None:
     )
 
 
-class RequestToJoinView(View):
-    """POST: a signed-in user of a verified domain asks to join an "ask to join" org.
+class RequestToJoinView(DomainJoinView):
+    """POST: a signed-in user of a verified domain asks to join an "ask to join" org."""
 
-    Answers 404, like any org page, to whoever may not ask (or see) the org.
-    """
-
-    def requestable_org(self, request, org_name: str) -> Organization:
-        return domain_org_or_404(request, org_name, selectors.may_request_to_join)
-
-    def get(self, request, org_name: str):
-        org = self.requestable_org(request, org_name)
-        return redirect("sso:org_login", org_name=org.name)
+    may_join = staticmethod(selectors.may_request_to_join)
 
     def post(self, request, org_name: str):
-        org = self.requestable_org(request, org_name)
+        org = self.org
         form = RequestToJoinForm(request.POST)
         if not form.is_valid():
             messages.error(request, " ".join(form.errors.get("message", ["Check the message."])))

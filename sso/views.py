@@ -415,32 +415,35 @@ class OrgLoginView(View):
         )
 
 
-def domain_org_or_404(request, org_name: str, may_join) -> Organization:
-    """The active org `org_name` if `may_join(org, user)` names the signed-in user's
-    address that may join it by domain; 404, like any org page, otherwise."""
-    if not request.user.is_authenticated:
-        raise Http404("No organization found.")
-    org = get_object_or_404(Organization, name=org_name, status=Organization.Status.ACTIVE)
-    if may_join(org, request.user) is None:
-        raise Http404("No organization found.")
-    return org
+class DomainJoinView(View):
+    """Base of the POST-only ways a signed-in user joins an org by the domain of their
+    confirmed address; `may_join(org, user)` names that address, or None.
 
-
-class JoinView(View):
-    """Auto-join: a signed-in user with an address in a verified domain joins the org.
-
-    Answers 404, like any org page, to whoever may not join (or see) the org.
+    Loads the active org into `self.org`, or answers 404, like any org page, to whoever
+    may not join (or see) it. A GET goes back to the org's login page, which offers it.
     """
 
-    def joinable_org(self, request, org_name: str) -> Organization:
-        return domain_org_or_404(request, org_name, selectors.may_auto_join)
+    may_join = staticmethod(lambda org, user: None)
 
-    def get(self, request, org_name: str):
-        org = self.joinable_org(request, org_name)
-        return redirect("sso:org_login", org_name=org.name)
+    def dispatch(self, request, *args, org_name: str, **kwargs):
+        if not request.user.is_authenticated:
+            raise Http404("No organization found.")
+        self.org = get_object_or_404(Organization, name=org_name, status=Organization.Status.ACTIVE)
+        if self.may_join(self.org, request.user) is None:
+            raise Http404("No organization found.")
+        return super().dispatch(request, *args, org_name=org_name, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        return redirect("sso:org_login", org_name=self.org.name)
+
+
+class JoinView(DomainJoinView):
+    """Auto-join: a signed-in user with an address in a verified domain joins the org."""
+
+    may_join = staticmethod(selectors.may_auto_join)
 
     def post(self, request, org_name: str):
-        org = self.joinable_org(request, org_name)
+        org = self.org
         try:
             services.join_by_verified_domain(
                 org=org, user=request.user, ip_address=client_ip(request)
