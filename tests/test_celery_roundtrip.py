@@ -161,7 +161,9 @@ def test_a_worker_process_delivers_an_outbox_email_queued_in_redis(worker):
     (message,) = delivered
     assert message["To"] == "roundtrip@example.com"
     assert "Delivered by the worker." in message.get_payload(decode=True).decode()
-    assert f"sent email '{subject}' to roundtrip@example.com" in log_path.read_text()
+    # The worker writes the message first and logs the send once it has marked the row.
+    sent_line = f"sent email '{subject}' to roundtrip@example.com"
+    assert _wait_for(lambda: sent_line in log_path.read_text(), timeout=10), log_path.read_text()
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("sent", 1)
 
