@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
+from .expressions import RowCompare
 from .models import AuditEvent, Organization
 
 PAGE_SIZE = 50
@@ -102,6 +103,25 @@ def filtered_events(org: Organization, filters: Filters) -> QuerySet[AuditEvent]
     return events.order_by("-created_at", "-id")
 
 
+def events_from(
+    org: Organization,
+    filters: Filters = Filters(),
+    *,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+) -> QuerySet[AuditEvent]:
+    """The events passing `filters` just older than `before` (newest first) or just newer
+    than `after` (oldest first), or all of them newest first."""
+    events = filtered_events(org, filters).select_related(None)
+    if after is not None:
+        return events.filter(
+            RowCompare(("created_at", "id"), ">", (after.created_at, after.pk))
+        ).order_by("created_at", "id")
+    if before is not None:
+        return events.filter(RowCompare(("created_at", "id"), "<", (before.created_at, before.pk)))
+    return events
+
+
 def page_of_events(
     org: Organization,
     *,
@@ -112,12 +132,8 @@ def page_of_events(
 ) -> Page:
     """One page of events, newest first: those just older than `before`, those just newer
     than `after`, or the newest. One query."""
-    events = filtered_events(org, filters).select_related(None)
+    rows = list(events_from(org, filters, before=before, after=after)[: size + 1])
     if after is not None:
-        newer = events.filter(
-            Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after.pk)
-        ).order_by("created_at", "id")
-        rows = list(newer[: size + 1])
         more_newer = len(rows) > size
         rows = rows[:size][::-1]
         return Page(
@@ -125,11 +141,6 @@ def page_of_events(
             older=Cursor.of(rows[-1]) if rows else None,
             newer=Cursor.of(rows[0]) if rows and more_newer else None,
         )
-    if before is not None:
-        events = events.filter(
-            Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, id__lt=before.pk)
-        )
-    rows = list(events[: size + 1])
     more_older = len(rows) > size
     rows = rows[:size]
     return Page(

@@ -1,7 +1,8 @@
 """Subquery expressions that count an org's rows, shared by the seat arithmetic and the
-list pages: each keeps a page at one query however many rows it counts."""
+list pages: each keeps a page at one query however many rows it counts; and the row
+comparison keyset pages continue from."""
 
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import BooleanField, Count, F, Func, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 
@@ -33,3 +34,33 @@ def group_allotment(field: str, *, outer: str = "pk"):
         ),
         0,
     )
+
+
+class RowCompare(Func):
+    """`(col1, col2, ...) op (value1, value2, ...)`: one row comparison, as a keyset page
+    continues from its last row.
+
+    Spelt out as `col1 < v1 OR (col1 = v1 AND col2 < v2)` the condition is a range of
+    an index on (col1, col2) only for a planner that sees the values; a prepared
+    statement's generic plan may walk the index from the other end instead. A row
+    comparison is that range for any values, on PostgreSQL and SQLite alike.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+    OPERATORS = ("<", ">")
+
+    def __init__(self, columns, op: str, values):
+        if op not in self.OPERATORS or len(columns) != len(values) or not columns:
+            raise ValueError("RowCompare needs as many columns as values and < or >")
+        self.op = op
+        super().__init__(*(F(c) for c in columns), *(Value(v) for v in values))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sqls, params = [], []
+        for expression in self.get_source_expressions():
+            sql, sql_params = compiler.compile(expression)
+            sqls.append(sql)
+            params.extend(sql_params)
+        half = len(sqls) // 2
+        return f"({', '.join(sqls[:half])}) {self.op} ({', '.join(sqls[half:])})", params

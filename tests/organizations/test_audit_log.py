@@ -9,8 +9,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from organizations.audit_log import PAGE_SIZE, Cursor
+from organizations.audit_log import PAGE_SIZE, Cursor, events_from
 from organizations.models import AuditEvent
+
+from ..plans import generic_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +142,45 @@ def test_admins_read_the_log_but_only_owners_export_it(client_for, admin_user, o
     assert client.get(audit(org)).status_code == 200
     assert 'data-testid="audit-export"' not in client.get(audit(org)).content.decode()
     assert client.get(reverse("organizations:audit_export", args=[org.name])).status_code == 403
+
+
+def test_pages_continue_through_events_written_in_the_same_instant(client_for, owner, org):
+    """Events that share a timestamp are ordered by id, and no page loses or repeats one."""
+    with time_machine.travel(START, tick=False):
+        written = [
+            AuditEvent.objects.create(
+                organization=org,
+                org_name=org.name,
+                org_public_id=org.public_id,
+                actor=owner,
+                actor_email=owner.email,
+                action="team.create",
+                target=f"t{i}",
+                detail={"i": i},
+            )
+            for i in range(PAGE_SIZE * 2 + 5)
+        ]
+    client = client_for(owner)
+    seen, params = [], {}
+    while True:
+        page = client.get(audit(org), params).context["page"]
+        seen += [event.pk for event in page.events]
+        if page.older is None:
+            break
+        params = {"before": page.older.encode()}
+    everything = AuditEvent.objects.filter(organization=org).order_by("-created_at", "-id")
+    assert seen == list(everything.values_list("pk", flat=True))
+    assert {event.pk for event in written} <= set(seen)
+    newer = client.get(audit(org), {"after": page.newer.encode()}).context["page"]
+    assert [event.pk for event in newer.events] == seen[PAGE_SIZE : PAGE_SIZE * 2]
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.parametrize("direction", ["before", "after"])
+def test_a_page_from_a_cursor_is_an_index_range_for_any_cursor(org, events, direction):
+    """Production prepares the page's statement, and a prepared statement's generic plan
+    does not see the cursor: the continuation must be an index condition, not a filter
+    on a walk from the log's newest end."""
+    cursor = Cursor.of(events[3])
+    plan = generic_plan(events_from(org, **{direction: cursor})[: PAGE_SIZE + 1])
+    assert "Index Cond" in plan and "ROW(created_at, id)" in plan, plan
