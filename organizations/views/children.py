@@ -13,7 +13,7 @@ from ..forms import ChildOrganizationForm, SeatsForm
 from ..mixins import OrgAccessMixin, client_ip
 from ..models import Organization
 from ..permissions import Action, can_change_customer_pool
-from .base import OrgServiceFormView
+from .base import CountedPaginator, OrgServiceFormView
 
 CHILDREN_PAGE_SIZE = 50
 
@@ -26,6 +26,7 @@ class ChildOrganizationListView(OrgAccessMixin, ListView):
     template_name = "organizations/children_list.html"
     context_object_name = "children"
     paginate_by = CHILDREN_PAGE_SIZE
+    paginator_class = CountedPaginator
 
     def get_queryset(self):
         self.search = self.request.GET.get("q", "").strip()[:100]
