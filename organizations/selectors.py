@@ -326,7 +326,7 @@ def child_rows_orm(
     )
 
 
-def path_below(org: Organization, name: str) -> list[Organization] | None:
+def path_below(org: Organization, name: str) -> list[tree.PathNode] | None:
     """The orgs from just below `org` down to the org called `name`, for the subtree's
     breadcrumb; None unless that org sits below `org` (`tree.path_below`)."""
     return tree.path_below(org, name)

@@ -13,6 +13,8 @@ follows the rows it matches, not the depth of the tree.
 `selectors.child_rows_orm` is the queryset these statements are tested against.
 """
 
+from typing import NamedTuple
+
 from django.db import connections
 
 from config.rows import Columns
@@ -96,7 +98,7 @@ def _contains_word(column: str) -> str:
     LIKE ignores the case of ASCII letters, which are all its UPPER changes.
     """
     if _vendor() == "postgresql":
-        return f"{column} LIKE (SELECT UPPER(%s))"
+        return f"{column} LIKE (SELECT UPPER(%s::text))"
     return f"{column} {connections[USING].operators['icontains']}"
 
 
@@ -212,7 +214,9 @@ class ChildRows:
 
     ordered = True  # for Django's Paginator, which warns about lists in no order
 
-    def __init__(self, org: Organization, *, under: Organization | None = None, search: str = ""):
+    def __init__(
+        self, org: Organization, *, under: "Organization | PathNode | None" = None, search: str = ""
+    ):
         words = search.split()[:SEARCH_WORDS]
         if not words:
             self.scope, self.params = "level", [(under or org).pk]
@@ -260,13 +264,23 @@ class ChildRows:
         return orgs
 
 
-def _path_statement() -> tuple[str, Columns]:
-    """(sql, columns) of the walk up from a named org; see `path_below`."""
+class PathNode(NamedTuple):
+    """An org on the path down to a subtree, as its breadcrumb shows it. A tuple rather
+    than an Organization: a path may be a thousand orgs long, and a model instance of
+    this table costs some twenty times more to make."""
+
+    pk: int
+    name: str
+    display_name: str
+    parent_id: int
+
+
+def _path_statement() -> str:
+    """The walk up from a named org; see `path_below`."""
     key = ("path_below", USING, _vendor())
     if key not in _statements:
-        up = Columns(Organization, "up", ["name", "display_name", "parent"], using=USING)
         table = Organization._meta.db_table
-        names = [field.column for field in up.fields]
+        names = ["id", "name", "display_name", "parent_id"]
         columns = ", ".join(names)
         if _vendor() == "postgresql":
             step = f"SELECT {columns} FROM {table} o WHERE o.id = up.parent_id"
@@ -278,24 +292,22 @@ def _path_statement() -> tuple[str, Columns]:
             )
         # The walk carries the columns the breadcrumb shows, rather than ids to look up
         # again: an IN over the walk's ids let the planner scan the whole table.
-        sql = (
+        _statements[key] = (
             f"WITH RECURSIVE up({columns}) AS ("
             f" SELECT {columns} FROM {table} WHERE name = %s AND id <> %s"
             f" UNION {recursive} WHERE up.parent_id <> %s"
             f") SELECT {columns} FROM up"
         )
-        _statements[key] = (sql, up)
     return _statements[key]
 
 
-def path_below(org: Organization, name: str) -> list[Organization] | None:
+def path_below(org: Organization, name: str) -> list[PathNode] | None:
     """The orgs from just below `org` down to the org called `name`, for the subtree's
     breadcrumb; None unless that org sits below `org`. One statement that walks up from
     the named org, however deep it sits and however large the tree."""
-    sql, columns = _path_statement()
     with connections[USING].cursor() as cursor:
-        cursor.execute(sql, [name, org.pk, org.pk])
-        found = {row.pk: row for row in map(columns.load, cursor.fetchall())}
+        cursor.execute(_path_statement(), [name, org.pk, org.pk])
+        found = {row[0]: PathNode(*row) for row in cursor.fetchall()}
     node = next((row for row in found.values() if row.name == name), None)
     path, current = [], node
     while current is not None and len(path) <= len(found):

@@ -8,6 +8,11 @@ def generic_plan(queryset) -> str:
     prepares a statement its fifth time), with sequential scans and sorts priced out so
     that a small test table shows which index conditions the statement can use."""
     sql, params = queryset.query.sql_with_params()
+    return generic_plan_of(sql, params)
+
+
+def generic_plan_of(sql: str, params) -> str:
+    """`generic_plan` of a hand-written statement (`%s` placeholders)."""
     for number in range(1, len(params) + 1):
         sql = sql.replace("%s", f"${number}", 1)
     with connection.cursor() as cursor:
