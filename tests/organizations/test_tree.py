@@ -298,6 +298,10 @@ def test_the_page_takes_as_many_queries_for_one_group_as_for_a_forest(
         response = client.get(url, params)
     assert response.status_code == 200 and response.context["children"]
     assert len(large) == len(small) <= 10
+    # Nothing walks the tree down from the top: the seats and counts read one level,
+    # a search the tree by its root; a subtree walks up its own path only.
+    walks = [query["sql"] for query in large if "RECURSIVE" in query["sql"].upper()]
+    assert len(walks) == (1 if "under" in params else 0), walks
 
 
 def test_a_search_is_paged_with_its_count_from_the_same_statement(client_for, forest, owner):
