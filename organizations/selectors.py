@@ -9,13 +9,10 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import (
     Case,
-    Count,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -43,17 +40,10 @@ def memberships_for_user(user, *, search: str = "") -> QuerySet[Membership]:
     """The user's memberships with their orgs and member counts; `search` matches the
     org's display name or name. The count is a subquery, so a page of the list costs
     the same however many orgs the user belongs to."""
-    member_count = (
-        Membership.objects.filter(organization=OuterRef("organization"))
-        .order_by()
-        .values("organization")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     memberships = (
         Membership.objects.filter(user=user)
         .select_related("organization")
-        .annotate(member_count=Coalesce(Subquery(member_count), Value(0)))
+        .annotate(member_count=_count_of(Membership, "organization", outer="organization"))
         .order_by("organization__display_name", "organization__name")
     )
     for word in search.split()[:5]:
@@ -384,7 +374,12 @@ def devices_for(org: Organization) -> QuerySet[Device]:
 
 
 def teams_with_counts(org: Organization) -> QuerySet[Team]:
-    return org.teams.annotate(member_count=Count("members")).order_by("-is_default", "name")
+    """The org's teams, default first, each with its member count as a subquery: a
+    slice of the list counts only its own teams' members (a join and GROUP BY would
+    aggregate every team's members before the slice)."""
+    return org.teams.annotate(member_count=_count_of(Team.members.through, "team")).order_by(
+        "-is_default", "name"
+    )
 
 
 def member_count(org: Organization) -> int:
@@ -490,7 +485,7 @@ def structure_tree(org: Organization) -> TreeNode:
     units = list(OrganizationalUnit.objects.filter(organization=org).order_by("name"))
     workspaces = list(
         Workspace.objects.filter(organization=org)
-        .annotate(member_count=Count("members"))
+        .annotate(member_count=_count_of(Workspace.members.through, "workspace"))
         .order_by("name")
     )
     root = TreeNode(unit=None, depth=-1)
