@@ -170,8 +170,12 @@ class Membership(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
+    # Indexed with the id below: (user, id) serves every lookup by user too.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField("joined", auto_now_add=True)
@@ -180,6 +184,10 @@ class Membership(models.Model):
         ordering = ["organization", "user__email"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org"),
+        ]
+        indexes = [
+            # A user's first memberships (the switcher) without sorting all of them.
+            models.Index(fields=["user", "id"], name="membership_user_first"),
         ]
 
     def __str__(self):

@@ -8,13 +8,9 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import (
-    Case,
     F,
-    IntegerField,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -58,36 +54,37 @@ SWITCHER_SIZE = 6
 
 def switcher_memberships(user, *, recent_names: Sequence[str] = ()) -> list[Membership]:
     """The few orgs of the top-bar switcher, one query however many orgs the user is in:
-    the recently opened ones first (most recent first), then others by name."""
+    the recently opened ones first (most recent first), then, by name, the first orgs
+    the user joined — all of them for a user in only a few."""
     recent_names = list(recent_names)[:SWITCHER_SIZE]
-    return statements.switcher_memberships(user, recent_names, SWITCHER_SIZE)
+    recent, first = statements.switcher_candidates(user, recent_names, SWITCHER_SIZE)
+    return _switcher_pick(recent_names, recent, first)
 
 
 def switcher_memberships_orm(user, *, recent_names: Sequence[str] = ()) -> list[Membership]:
-    """`switcher_memberships` as a queryset: the reference the statement is tested against."""
+    """`switcher_memberships` as querysets: the reference the statement is tested against."""
     recent_names = list(recent_names)[:SWITCHER_SIZE]
     memberships = (
         Membership.objects.filter(user=user)
         .select_related("organization")
-        .only(
-            "role",
-            "organization__name",
-            "organization__display_name",
-            "organization__status",
-        )
+        .only("role", "organization__name", "organization__display_name", "organization__status")
     )
-    if recent_names:
-        rank = Case(
-            *(When(organization__name=name, then=Value(i)) for i, name in enumerate(recent_names)),
-            default=Value(len(recent_names)),
-            output_field=IntegerField(),
-        )
-        memberships = memberships.annotate(recent_rank=rank).order_by(
-            "recent_rank", "organization__display_name", "organization__name"
-        )
-    else:
-        memberships = memberships.order_by("organization__display_name", "organization__name")
-    return list(memberships[:SWITCHER_SIZE])
+    recent = list(memberships.filter(organization__name__in=recent_names)) if recent_names else []
+    first = list(memberships.order_by("pk")[:SWITCHER_SIZE])
+    return _switcher_pick(recent_names, recent, first)
+
+
+def _switcher_pick(
+    recent_names: list[str], recent: list[Membership], first: list[Membership]
+) -> list[Membership]:
+    by_name = {m.organization.name: m for m in recent}
+    picked = [by_name[name] for name in recent_names if name in by_name]
+    shown = {m.pk for m in picked}
+    others = sorted(
+        (m for m in first if m.pk not in shown),
+        key=lambda m: (m.organization.display_name.casefold(), m.organization.name),
+    )
+    return (picked + others)[:SWITCHER_SIZE]
 
 
 def membership_for(user, org_name: str) -> Membership | None:
