@@ -3,8 +3,8 @@ import re
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q
+from django.db.models.functions import Lower, Upper
 from django.utils.crypto import get_random_string
 from solo.models import SingletonModel
 
@@ -374,7 +374,22 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "-created_at", "-id"])]
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"]),
+            # The log's filters by action and by actor, each a range in the log's order
+            # whatever its value: a rare action must not walk the org's whole log.
+            models.Index(
+                fields=["organization", "action", "-created_at", "-id"],
+                name="audit_org_action_recent",
+            ),
+            models.Index(
+                F("organization"),
+                Upper("actor_email"),  # as `actor_email__iexact` compares
+                F("created_at").desc(),
+                F("id").desc(),
+                name="audit_org_actor_recent",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.action} on {self.org_name} by {self.actor_name}"
