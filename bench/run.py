@@ -273,6 +273,8 @@ def pages(names: dict) -> list[tuple[str, str, str]]:
         ("owner", "audit log, newest", "/o/big/audit/"),
         ("owner", "audit log, oldest page", f"/o/big/audit/?before={oldest}"),
         ("owner", "audit log, filtered", "/o/big/audit/?action=org.edit"),
+        ("owner", "audit log, a rare action", "/o/big/audit/?action=member.remove"),
+        ("owner", "audit log, another actor", "/o/big/audit/?actor=nobody%40bench.test"),
         ("owner", "invitations (10k pending)", "/o/inviting/invitations/"),
         ("owner", "children, top level", "/o/reseller/children/"),
         ("owner", "children, a deep subtree", f"/o/reseller/children/?under=g{deep}-3"),

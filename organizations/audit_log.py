@@ -7,9 +7,11 @@ index range scan on (organization, -created_at, -id).
 
 import csv
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from .expressions import RowCompare
@@ -103,6 +105,26 @@ def filtered_events(org: Organization, filters: Filters) -> QuerySet[AuditEvent]
     return events.order_by("-created_at", "-id")
 
 
+@contextmanager
+def _planned_for_its_values(filters: Filters):
+    """Plan an actor-filtered page for the actor it names (PostgreSQL).
+
+    Production prepares statements, and a prepared statement may run a generic plan
+    that does not see the actor. When one actor wrote nearly all of an org's events,
+    that plan guesses that any actor matches nearly every row and walks the log from
+    its newest end until a page is full: the whole log, for an actor with few events.
+    Planned for the actor it names, the page is a range of the actor index."""
+    if not filters.actor or connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+        try:
+            yield
+        finally:
+            cursor.execute("RESET plan_cache_mode")  # the connection's own setting
+
+
 def events_from(
     org: Organization,
     filters: Filters = Filters(),
@@ -132,7 +154,8 @@ def page_of_events(
 ) -> Page:
     """One page of events, newest first: those just older than `before`, those just newer
     than `after`, or the newest. One query."""
-    rows = list(events_from(org, filters, before=before, after=after)[: size + 1])
+    with _planned_for_its_values(filters):
+        rows = list(events_from(org, filters, before=before, after=after)[: size + 1])
     if after is not None:
         more_newer = len(rows) > size
         rows = rows[:size][::-1]

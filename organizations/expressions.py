@@ -13,7 +13,8 @@ def count_of(model, fk: str, *, outer: str = "pk", **filters):
             model.objects.filter(**{fk: OuterRef(outer)}, **filters)
             .order_by()
             .values(fk)
-            .annotate(n=Count("pk"))
+            # COUNT(*), not COUNT(id): the index on `fk` alone can answer it.
+            .annotate(n=Count("*"))
             .values("n")[:1]
         ),
         0,

@@ -3,7 +3,7 @@ import re
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Concat, Lower, Upper
 from django.utils.crypto import get_random_string
 from solo.models import SingletonModel
@@ -210,8 +210,12 @@ class Membership(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
+    # Indexed with the id below: (user, id) serves every lookup by user too.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField("joined", auto_now_add=True)
@@ -220,6 +224,10 @@ class Membership(models.Model):
         ordering = ["organization", "user__email"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org"),
+        ]
+        indexes = [
+            # A user's first memberships (the switcher) without sorting all of them.
+            models.Index(fields=["user", "id"], name="membership_user_first"),
         ]
 
     def __str__(self):
@@ -406,7 +414,22 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "-created_at", "-id"])]
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"]),
+            # The log's filters by action and by actor, each a range in the log's order
+            # whatever its value: a rare action must not walk the org's whole log.
+            models.Index(
+                fields=["organization", "action", "-created_at", "-id"],
+                name="audit_org_action_recent",
+            ),
+            models.Index(
+                F("organization"),
+                Upper("actor_email"),  # as `actor_email__iexact` compares
+                F("created_at").desc(),
+                F("id").desc(),
+                name="audit_org_actor_recent",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.action} on {self.org_name} by {self.actor_name}"

@@ -7,19 +7,7 @@ from functools import cache
 from allauth.account.models import EmailAddress
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-    Window,
-)
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -44,17 +32,10 @@ def memberships_for_user(user, *, search: str = "") -> QuerySet[Membership]:
     """The user's memberships with their orgs and member counts; `search` matches the
     org's display name or name. The count is a subquery, so a page of the list costs
     the same however many orgs the user belongs to."""
-    member_count = (
-        Membership.objects.filter(organization=OuterRef("organization"))
-        .order_by()
-        .values("organization")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     memberships = (
         Membership.objects.filter(user=user)
         .select_related("organization")
-        .annotate(member_count=Coalesce(Subquery(member_count), Value(0)))
+        .annotate(member_count=_count_of(Membership, "organization", outer="organization"))
         .order_by("organization__display_name", "organization__name")
     )
     for word in search.split()[:5]:
@@ -69,36 +50,37 @@ SWITCHER_SIZE = 6
 
 def switcher_memberships(user, *, recent_names: Sequence[str] = ()) -> list[Membership]:
     """The few orgs of the top-bar switcher, one query however many orgs the user is in:
-    the recently opened ones first (most recent first), then others by name."""
+    the recently opened ones first (most recent first), then, by name, the first orgs
+    the user joined — all of them for a user in only a few."""
     recent_names = list(recent_names)[:SWITCHER_SIZE]
-    return statements.switcher_memberships(user, recent_names, SWITCHER_SIZE)
+    recent, first = statements.switcher_candidates(user, recent_names, SWITCHER_SIZE)
+    return _switcher_pick(recent_names, recent, first)
 
 
 def switcher_memberships_orm(user, *, recent_names: Sequence[str] = ()) -> list[Membership]:
-    """`switcher_memberships` as a queryset: the reference the statement is tested against."""
+    """`switcher_memberships` as querysets: the reference the statement is tested against."""
     recent_names = list(recent_names)[:SWITCHER_SIZE]
     memberships = (
         Membership.objects.filter(user=user)
         .select_related("organization")
-        .only(
-            "role",
-            "organization__name",
-            "organization__display_name",
-            "organization__status",
-        )
+        .only("role", "organization__name", "organization__display_name", "organization__status")
     )
-    if recent_names:
-        rank = Case(
-            *(When(organization__name=name, then=Value(i)) for i, name in enumerate(recent_names)),
-            default=Value(len(recent_names)),
-            output_field=IntegerField(),
-        )
-        memberships = memberships.annotate(recent_rank=rank).order_by(
-            "recent_rank", "organization__display_name", "organization__name"
-        )
-    else:
-        memberships = memberships.order_by("organization__display_name", "organization__name")
-    return list(memberships[:SWITCHER_SIZE])
+    recent = list(memberships.filter(organization__name__in=recent_names)) if recent_names else []
+    first = list(memberships.order_by("pk")[:SWITCHER_SIZE])
+    return _switcher_pick(recent_names, recent, first)
+
+
+def _switcher_pick(
+    recent_names: list[str], recent: list[Membership], first: list[Membership]
+) -> list[Membership]:
+    by_name = {m.organization.name: m for m in recent}
+    picked = [by_name[name] for name in recent_names if name in by_name]
+    shown = {m.pk for m in picked}
+    others = sorted(
+        (m for m in first if m.pk not in shown),
+        key=lambda m: (m.organization.display_name.casefold(), m.organization.name),
+    )
+    return (picked + others)[:SWITCHER_SIZE]
 
 
 def membership_for(user, org_name: str) -> Membership | None:
@@ -337,7 +319,12 @@ def devices_for(org: Organization) -> QuerySet[Device]:
 
 
 def teams_with_counts(org: Organization) -> QuerySet[Team]:
-    return org.teams.annotate(member_count=Count("members")).order_by("-is_default", "name")
+    """The org's teams, default first, each with its member count as a subquery: a
+    slice of the list counts only its own teams' members (a join and GROUP BY would
+    aggregate every team's members before the slice)."""
+    return org.teams.annotate(member_count=_count_of(Team.members.through, "team")).order_by(
+        "-is_default", "name"
+    )
 
 
 def member_count(org: Organization) -> int:
@@ -443,7 +430,7 @@ def structure_tree(org: Organization) -> TreeNode:
     units = list(OrganizationalUnit.objects.filter(organization=org).order_by("name"))
     workspaces = list(
         Workspace.objects.filter(organization=org)
-        .annotate(member_count=Count("members"))
+        .annotate(member_count=_count_of(Workspace.members.through, "workspace"))
         .order_by("name")
     )
     root = TreeNode(unit=None, depth=-1)

@@ -7,12 +7,12 @@ def generic_plan(queryset) -> str:
     """EXPLAIN of `queryset` as the generic plan of a prepared statement (production
     prepares a statement its fifth time), with sequential scans and sorts priced out so
     that a small test table shows which index conditions the statement can use."""
-    sql, params = queryset.query.sql_with_params()
-    return generic_plan_of(sql, params)
+    return generic_plan_of(*queryset.query.sql_with_params())
 
 
 def generic_plan_of(sql: str, params) -> str:
-    """`generic_plan` of a hand-written statement (`%s` placeholders)."""
+    """`generic_plan` of a statement written by hand (%s placeholders)."""
+    params = list(params)
     for number in range(1, len(params) + 1):
         sql = sql.replace("%s", f"${number}", 1)
     with connection.cursor() as cursor:

@@ -118,14 +118,18 @@ class OrganizationCreateView(LoginRequiredMixin, FormView):
 
 class OrganizationDashboardView(OrgAccessMixin, TemplateView):
     template_name = "organizations/organization_dashboard.html"
+    # The dashboard lists the first teams; the Teams tab pages through all of them.
+    teams_shown = 10
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         seat_usage = seats.all_usage(self.org)
+        teams = list(selectors.teams_with_counts(self.org)[: self.teams_shown + 1])
         context.update(
             member_count=seat_usage[seats.USERS].own,
             seat_usage=seat_usage,
-            teams=selectors.teams_with_counts(self.org),
+            teams=teams[: self.teams_shown],
+            more_teams=len(teams) > self.teams_shown,
         )
         return context
 

@@ -184,3 +184,42 @@ def test_a_page_from_a_cursor_is_an_index_range_for_any_cursor(org, events, dire
     cursor = Cursor.of(events[3])
     plan = generic_plan(events_from(org, **{direction: cursor})[: PAGE_SIZE + 1])
     assert "Index Cond" in plan and "ROW(created_at, id)" in plan, plan
+
+
+@pytest.mark.needs_postgres
+def test_a_rare_action_is_a_range_of_the_action_index_for_any_action(org, events):
+    """Filtered by an action, a page reads that action's events in the log's order,
+    not the whole log filtered, whatever action a prepared statement runs with."""
+    from organizations.audit_log import Filters
+
+    plan = generic_plan(events_from(org, Filters(action="member.remove"))[: PAGE_SIZE + 1])
+    assert "audit_org_action_recent" in plan, plan
+
+
+@pytest.mark.needs_postgres
+def test_an_actor_filtered_page_is_planned_for_its_actor(client_for, owner, org, events):
+    """One actor wrote nearly all of the log: a generic plan would walk the whole log
+    for another actor's page, so that page is planned for the actor it names, through
+    the actor index."""
+    from django.db import connection
+
+    modes = []
+
+    def note_plan_mode(execute, sql, params, many, context):
+        if "organizations_auditevent" in sql and "LIMIT" in sql:
+            with context["cursor"].connection.cursor() as cursor:
+                cursor.execute("SHOW plan_cache_mode")
+                modes.append(cursor.fetchone()[0])
+        return execute(sql, params, many, context)
+
+    client = client_for(owner)
+    with connection.execute_wrapper(note_plan_mode):
+        for _ in range(7):  # past the fifth run, when a statement is prepared
+            response = client.get(audit(org), {"actor": "other@example.com"})
+    assert modes == ["force_custom_plan"] * 7
+    assert response.context["events"] and all(
+        event.actor_email == "other@example.com" for event in response.context["events"]
+    )
+    with connection.execute_wrapper(note_plan_mode):
+        client.get(audit(org))
+    assert modes[-1] == "auto"  # the unfiltered log keeps its prepared plan

@@ -36,7 +36,10 @@ def test_dashboard_queries_do_not_grow(client_for, org, owner, django_assert_max
     with django_assert_max_num_queries(MAX_QUERIES):
         response = client.get(reverse("organizations:dashboard", args=[org.name]))
     assert response.context["member_count"] == 301
-    assert len(response.context["teams"]) == 41
+    # The first ten teams (default first, then by name) and a link to all of them.
+    teams = response.context["teams"]
+    assert [t.name for t in teams][:3] == ["Everyone", "Team 0", "Team 1"] and len(teams) == 10
+    assert 'data-testid="all-teams"' in response.content.decode()
 
 
 def test_org_list_queries_do_not_grow(client_for, owner, django_assert_max_num_queries):

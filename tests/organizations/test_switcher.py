@@ -107,3 +107,33 @@ def test_your_organizations_searches_and_pages_keep_the_search(
     none = client.get(reverse("organizations:list"), {"q": "<b>zzz</b>"}).content.decode()
     assert 'data-testid="no-match"' in none and "&lt;b&gt;zzz&lt;/b&gt;" in none
     assert client.get(reverse("organizations:list"), {"q": "a\x00b"}).status_code == 400
+
+
+def test_without_recent_orgs_the_switcher_shows_the_first_orgs_joined_by_name(owner, many_orgs):
+    """A user in many orgs sees the orgs they joined first (by name), not the first of
+    a sort of every membership, which would grow with the number of orgs."""
+    from organizations.selectors import switcher_memberships
+
+    joined = Membership.objects.filter(user=owner).order_by("pk")
+    first = [m.organization for m in joined.select_related("organization")[:SWITCHER_SIZE]]
+    Organization.objects.filter(pk=first[0].pk).update(display_name="Zulu, joined first")
+    names = [m.organization.name for m in switcher_memberships(owner)]
+    expected = sorted(
+        Organization.objects.filter(pk__in=[o.pk for o in first]),
+        key=lambda o: o.display_name.casefold(),
+    )
+    assert names == [o.name for o in expected]
+    assert names[-1] == first[0].name  # joined first, shown last: "Zulu" sorts last
+
+
+@pytest.mark.needs_postgres
+def test_the_switcher_reads_a_users_first_orgs_from_an_index(owner, many_orgs):
+    """However many orgs the user is in, the fill is a short range of the (user, id)
+    index, not a sort of every membership nor a walk of the whole membership table."""
+    from organizations import statements
+
+    from ..plans import generic_plan_of
+
+    sql, _, _ = statements._switcher_statement(1, SWITCHER_SIZE)
+    plan = generic_plan_of(sql, [owner.pk, "org-001", owner.pk])
+    assert "membership_user_first" in plan, plan

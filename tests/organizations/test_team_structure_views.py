@@ -6,7 +6,7 @@ from django.urls import reverse
 from organizations import services
 from organizations.models import AuditEvent, OrganizationalUnit, Team, Workspace
 
-from ..factories import MembershipFactory
+from ..factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +205,26 @@ def test_team_members_are_paginated(client_for, org, owner):
     assert len(client.get(url("team", org, team_id=team.pk)).context["members"]) == 50
     second = client.get(url("team", org, team_id=team.pk), {"page": 2})
     assert len(second.context["members"]) == 5
+
+
+def test_team_and_workspace_member_counts_are_their_own(client_for, org, owner):
+    """Each team and workspace counts its own members only, also beside another org's."""
+    other = OrganizationFactory(name="other-org")
+    people = [MembershipFactory(organization=org) for _ in range(3)]
+    strangers = [MembershipFactory(organization=other) for _ in range(2)]
+    big = Team.objects.create(organization=org, name="Big")
+    big.members.add(*people)
+    Team.objects.create(organization=org, name="Empty")
+    Team.objects.create(organization=other, name="Big").members.add(*strangers)
+    workspace = Workspace.objects.create(organization=org, name="Lab")
+    workspace.members.add(*people[:2])
+    Workspace.objects.create(organization=other, name="Lab").members.add(*strangers)
+
+    client = client_for(owner)
+    teams = client.get(url("teams", org)).context["page_obj"].object_list
+    counts = {team.name: team.member_count for team in teams}
+    assert counts["Big"] == 3 and counts["Empty"] == 0
+    dashboard = client.get(url("dashboard", org)).context["teams"]
+    assert {team.name: team.member_count for team in dashboard} == counts
+    tree = client.get(url("structure", org)).context["tree"]
+    assert [(ws.name, ws.member_count) for ws in tree.workspaces] == [("Lab", 2)]

@@ -211,7 +211,7 @@ def test_the_database_refuses_a_child_without_a_root(forest):
 
 
 def test_the_migration_gives_every_child_its_root(forest):
-    migration = importlib.import_module("organizations.migrations.0011_tree_root_and_search_names")
+    migration = importlib.import_module("organizations.migrations.0013_tree_root_and_search_names")
     elsewhere = Organization.objects.get(name="elsewhere")
     Organization.objects.filter(root=forest).update(root=elsewhere)
     migration.fill_roots(apps, None)

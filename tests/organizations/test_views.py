@@ -189,7 +189,11 @@ def test_dashboard_shows_the_org(client_for, org, owner, member_user):
     assert (seats.used, seats.limit) == (2, org.user_seat_limit)
     assert 'data-testid="seats-devices"' in content
     assert "Owner (initial owner)" in content
-    assert [t.name for t in response.context["teams"]] == ["Everyone"]
+    everyone = org.teams.get(is_default=True)
+    assert [(t.name, t.member_count) for t in response.context["teams"]] == [
+        ("Everyone", everyone.members.count())
+    ]
+    assert 'data-testid="all-teams"' not in content
 
 
 # --- settings ------------------------------------------------------------------------------

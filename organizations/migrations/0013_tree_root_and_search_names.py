@@ -35,7 +35,7 @@ def fill_roots(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("organizations", "0010_audit_actor_label"),
+        ("organizations", "0012_audit_filter_indexes"),
     ]
 
     operations = [
