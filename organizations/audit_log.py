@@ -1,8 +1,8 @@
 """Reading an org's audit log: filters, keyset pages ("older" / "newer") and CSV rows.
 
 Pages are found by the (created_at, id) of the row they continue from, never by an
-OFFSET, so the last page of a million events costs what the first one does: one
-index range scan on (organization, -created_at, -id).
+OFFSET (organizations/keyset.py), so the oldest page of a million events costs what the
+newest one does: one index range scan on (organization, -created_at, -id).
 """
 
 import csv
@@ -12,10 +12,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import QuerySet
 
-from .expressions import RowCompare
+from .keyset import Keyset
 from .models import AuditEvent, Organization
 
 PAGE_SIZE = 50
+# The log's order, newest first; the index on (organization, -created_at, -id) serves it.
+ORDER = Keyset(AuditEvent, "-created_at", "-id")
 # The actions the portal records, offered as suggestions by the log's action filter.
 KNOWN_ACTIONS = (
     "device.register", "device.remove",
@@ -47,47 +49,6 @@ class Filters:
     until: date | None = None
 
 
-@dataclass(frozen=True)
-class Cursor:
-    """The position of one event in the log's order."""
-
-    created_at: datetime
-    pk: int
-
-    def encode(self) -> str:
-        micros = int(self.created_at.timestamp() * 1_000_000)
-        return f"{micros}-{self.pk}"
-
-    @classmethod
-    def decode(cls, value: str | None) -> "Cursor | None":
-        """The cursor `value` names, or None when it is missing or malformed."""
-        if not value or len(value) > 40:
-            return None
-        micros, _, pk = value.partition("-")
-        if not (micros.isdigit() and pk.isdigit()):
-            return None
-        try:
-            created_at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-        return cls(created_at=created_at, pk=int(pk))
-
-    @classmethod
-    def of(cls, event: AuditEvent) -> "Cursor":
-        return cls(created_at=event.created_at, pk=event.pk)
-
-
-@dataclass
-class Page:
-    events: list[AuditEvent]
-    older: Cursor | None
-    newer: Cursor | None
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.older is not None or self.newer is not None
-
-
 def filtered_events(org: Organization, filters: Filters) -> QuerySet[AuditEvent]:
     """The org's events that pass `filters`, newest first."""
     events = AuditEvent.objects.filter(organization=org)
@@ -100,54 +61,7 @@ def filtered_events(org: Organization, filters: Filters) -> QuerySet[AuditEvent]
     if filters.until:
         end = datetime.combine(filters.until + timedelta(days=1), time.min, UTC)
         events = events.filter(created_at__lt=end)
-    return events.order_by("-created_at", "-id")
-
-
-def events_from(
-    org: Organization,
-    filters: Filters = Filters(),
-    *,
-    before: Cursor | None = None,
-    after: Cursor | None = None,
-) -> QuerySet[AuditEvent]:
-    """The events passing `filters` just older than `before` (newest first) or just newer
-    than `after` (oldest first), or all of them newest first."""
-    events = filtered_events(org, filters).select_related(None)
-    if after is not None:
-        return events.filter(
-            RowCompare(("created_at", "id"), ">", (after.created_at, after.pk))
-        ).order_by("created_at", "id")
-    if before is not None:
-        return events.filter(RowCompare(("created_at", "id"), "<", (before.created_at, before.pk)))
-    return events
-
-
-def page_of_events(
-    org: Organization,
-    *,
-    filters: Filters = Filters(),
-    before: Cursor | None = None,
-    after: Cursor | None = None,
-    size: int = PAGE_SIZE,
-) -> Page:
-    """One page of events, newest first: those just older than `before`, those just newer
-    than `after`, or the newest. One query."""
-    rows = list(events_from(org, filters, before=before, after=after)[: size + 1])
-    if after is not None:
-        more_newer = len(rows) > size
-        rows = rows[:size][::-1]
-        return Page(
-            events=rows,
-            older=Cursor.of(rows[-1]) if rows else None,
-            newer=Cursor.of(rows[0]) if rows and more_newer else None,
-        )
-    more_older = len(rows) > size
-    rows = rows[:size]
-    return Page(
-        events=rows,
-        older=Cursor.of(rows[-1]) if rows and more_older else None,
-        newer=Cursor.of(rows[0]) if rows and before is not None else None,
-    )
+    return ORDER.ordered(events)
 
 
 def _safe_cell(value: str) -> str:

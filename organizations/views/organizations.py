@@ -22,7 +22,7 @@ from ..forms import (
 from ..mixins import OrgAccessMixin, client_ip, require_recent_password
 from ..models import GovernanceSettings
 from ..permissions import Action, create_blocked_reason
-from .base import OrgServiceFormView
+from .base import KeysetListMixin, OrgServiceFormView
 
 
 class HomeView(TemplateView):
@@ -193,29 +193,37 @@ class OrganizationSettingsView(OrgAccessMixin, TemplateView):
                 form.add_error(None, field_errors)
 
 
-class AuditLogView(OrgAccessMixin, TemplateView):
-    """The audit log, newest first, a keyset page at a time ("older" / "newer"), filtered
-    by action, actor and dates."""
+class AuditLogView(KeysetListMixin, OrgAccessMixin, TemplateView):
+    """The audit log, newest first, a keyset page at a time ("older" / "newer", and the
+    newest and oldest pages), filtered by action, actor and dates."""
 
     required_action = Action.VIEW_AUDIT
     template_name = "organizations/audit_log.html"
+    keyset = audit_log.ORDER
+    page_size = audit_log.PAGE_SIZE
+    # The log reads newest first: the next page holds older events, the previous newer.
+    next_param = "before"
+    previous_param = "after"
+    page_link_labels = (
+        ("newest", "Newest"),
+        ("newer", "‹ Newer"),  # noqa: RUF001 - the pager's arrows
+        ("older", "Older ›"),  # noqa: RUF001 - the pager's arrows
+        ("oldest", "Oldest"),
+    )
+    page_testid = "audit"
 
     def get_context_data(self, **kwargs):
         form = AuditFilterForm(self.request.GET)
         filters = form.filters()
-        page = audit_log.page_of_events(
-            self.org,
-            filters=filters,
-            before=audit_log.Cursor.decode(self.request.GET.get("before")),
-            after=audit_log.Cursor.decode(self.request.GET.get("after")),
-        )
+        paged = self.keyset_context(audit_log.filtered_events(self.org, filters))
+        events = paged["page"].rows
         return super().get_context_data(
             form=form,
-            page=page,
-            events=page.events,
-            event_rows=rows.join_rows(rows.audit_rows(page.events, dates=rows.Dates())),
+            events=events,
+            event_rows=rows.join_rows(rows.audit_rows(events, dates=rows.Dates())),
             filtered=filters != audit_log.Filters(),
             known_actions=audit_log.KNOWN_ACTIONS,
+            **paged,
             **kwargs,
         )
 
