@@ -86,6 +86,25 @@ def test_members_search(client_for, org, owner):
     assert "No member matches" in response.content.decode()
 
 
+@pytest.mark.needs_postgres
+@pytest.mark.parametrize("search", ["m99", "ada lovelace"])
+def test_member_search_reads_the_users_trigram_indexes(org, search):
+    """On PostgreSQL a search reads the trigram indexes of accounts' migration 0004, the
+    three fields in one BitmapOr (per word), not every user of the platform: the
+    indexes' expressions are exactly those Django's `icontains` writes."""
+    from organizations.selectors import members_of
+
+    from ..plans import generic_plan
+
+    MembershipFactory(organization=org)
+    found = members_of(org, search=search)
+    for query in (found.order_by(), found[:51]):  # the count, the page
+        plan = generic_plan(query, bitmap_scans_only=True)
+        assert "BitmapOr" in plan and "Seq Scan on accounts_user" not in plan, plan
+        for field in ("email", "first_name", "last_name"):
+            assert f"Bitmap Index Scan on accounts_user_{field}_upper_trgm" in plan, plan
+
+
 # --- members page: keyset pages ------------------------------------------------------------
 
 
