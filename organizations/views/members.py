@@ -1,9 +1,13 @@
 """Members: the list, a member's role and name, removal, leaving, and the Roles page."""
 
+from contextlib import nullcontext
+
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.generic import TemplateView
+
+from config.planning import planned_each_time
 
 from .. import hooks, permissions, rows, security, selectors, services
 from ..forms import ConfirmForm, MemberEditForm
@@ -31,7 +35,12 @@ class MemberListView(KeysetListMixin, OrgAccessMixin, TemplateView):
         mfa = self.request.GET.get("mfa", "")
         mfa_filter = mfa if show_mfa and mfa in MFA_FILTERS else ""
         found = selectors.members_of(self.org, search=search, mfa=mfa_filter)
-        paged = self.keyset_context(found)
+        # A search's best plan depends on the org's size and on the words: planned each
+        # time, never one prepared plan for all (see config/planning.py).
+        with planned_each_time() if search else nullcontext():
+            paged = self.keyset_context(found)
+            # Counted only when the page has rows: an empty page says so without a number.
+            member_count = found.count() if paged["page"].rows else 0
         members = selectors.with_org(paged["page"].rows, self.org)
         if show_mfa:
             selectors.mark_mfa(members)
@@ -46,8 +55,7 @@ class MemberListView(KeysetListMixin, OrgAccessMixin, TemplateView):
         )
         return super().get_context_data(
             members=members,
-            # Counted only when the page has rows: an empty page says so without a number.
-            member_count=found.count() if members else 0,
+            member_count=member_count,
             member_rows=rows.join_rows(member_rows),
             search=search,
             show_mfa=show_mfa,

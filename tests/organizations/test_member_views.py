@@ -105,6 +105,47 @@ def test_member_search_reads_the_users_trigram_indexes(org, search):
             assert f"Bitmap Index Scan on accounts_user_{field}_upper_trgm" in plan, plan
 
 
+@pytest.fixture
+def prepared_statements():
+    """The test connection preparing every statement, as production does from a
+    statement's fifth run (server-side binding, see settings); the statements the
+    server holds prepared are read from `pg_prepared_statements`."""
+    from django.db import connection
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    driver = connection.connection
+    kept = driver.cursor_factory, driver.prepare_threshold
+    driver.cursor_factory, driver.prepare_threshold = ServerBindingCursor, 0
+
+    def held() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    yield held
+    driver.execute("DEALLOCATE ALL")
+    driver.cursor_factory, driver.prepare_threshold = kept
+
+
+@pytest.mark.needs_postgres
+def test_a_member_search_is_planned_for_its_words_each_time(
+    client_for, org, owner, prepared_statements
+):
+    """The generic plan of a prepared search reads every member of a large org; a search
+    is planned for its org and words on every run (config/planning.py)."""
+    client = client_for(owner)
+    for _ in range(2):
+        assert client.get(url("members", org)).status_code == 200
+        assert client.get(url("members", org), {"q": "example"}).status_code == 200
+    held = prepared_statements()
+    lists = [sql for sql in held if 'FROM "organizations_membership"' in sql]
+    assert lists, held  # the list itself is prepared
+    assert not [sql for sql in lists if "LIKE" in sql], lists
+    assert client.get(url("members", org), {"q": "example"}).context["member_count"] == 1
+    assert [sql for sql in prepared_statements() if "LIKE" in sql] == []
+
+
 # --- members page: keyset pages ------------------------------------------------------------
 
 
