@@ -258,9 +258,9 @@ def measure(client, url: str) -> tuple[float, float, float, int, float]:
 
 
 def pages(names: dict) -> list[tuple[str, str, str]]:
-    from organizations.audit_log import Cursor
+    from organizations.audit_log import ORDER
 
-    oldest = Cursor.of(names["oldest"]).encode()
+    oldest = ORDER.cursor(names["oldest"])
     deep = max(0, min(40, (SIZES["groups"] - 1) // 10 - 1))  # a group 40 levels down
     deepest = max(0, (SIZES["groups"] - 4) // 10)  # the end of the fourth chain
     return [
@@ -271,11 +271,13 @@ def pages(names: dict) -> list[tuple[str, str, str]]:
         ("owner", "teams", "/o/big/teams/"),
         ("owner", "structure", "/o/big/structure/"),
         ("owner", "audit log, newest", "/o/big/audit/"),
-        ("owner", "audit log, oldest page", f"/o/big/audit/?before={oldest}"),
+        ("owner", "audit log, oldest page", "/o/big/audit/?page=last"),
+        ("owner", "audit log, from a cursor", f"/o/big/audit/?before={oldest}"),
         ("owner", "audit log, filtered", "/o/big/audit/?action=org.edit"),
         ("owner", "audit log, a rare action", "/o/big/audit/?action=member.remove"),
         ("owner", "audit log, another actor", "/o/big/audit/?actor=nobody%40bench.test"),
         ("owner", "invitations (10k pending)", "/o/inviting/invitations/"),
+        ("owner", "invitations, last page", "/o/inviting/invitations/?page=last"),
         ("owner", "children, top level", "/o/reseller/children/"),
         ("owner", "children, a deep subtree", f"/o/reseller/children/?under=g{deep}-3"),
         ("owner", "children, search", "/o/reseller/children/?q=Group+7"),

@@ -11,7 +11,7 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, TemplateView
 
 from organizations import permissions, ratelimits, security
 from organizations.errors import OrganizationError
@@ -19,6 +19,7 @@ from organizations.mixins import OrgAccessMixin, client_ip
 from organizations.permissions import Action
 from organizations.rows import Dates, csrf_input, join_rows
 from organizations.seats import user_seat_usage
+from organizations.views.base import KeysetListMixin
 
 from . import selectors, services, session
 from .errors import InvitationInvalid, WrongAccount
@@ -36,24 +37,24 @@ INVITE_REQUEST_PERIOD = 3600
 # --- the org's side: invite, list, resend, revoke ---------------------------------------
 
 
-class InvitationListView(OrgAccessMixin, ListView):
-    """Pending (and expired) invitations, with resend and revoke."""
+class InvitationListView(KeysetListMixin, OrgAccessMixin, TemplateView):
+    """Pending (and expired) invitations, newest first, with resend and revoke; read a
+    keyset page at a time, so that the last page costs what the first does."""
 
     required_action = Action.INVITE
     template_name = "invitations/invitation_list.html"
-    context_object_name = "invitations"
-    paginate_by = settings.ORGPORTAL_PAGE_SIZE
-
-    def get_queryset(self):
-        return selectors.invitation_rows_for(self.org)
+    keyset = selectors.INVITATION_ORDER
+    page_size = settings.ORGPORTAL_PAGE_SIZE
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+        paged = self.keyset_context(selectors.invitation_rows_for(self.org))
+        invitations = paged["page"].rows
         grantable = permissions.grantable_roles(self.membership)
-        context.update(
+        return super().get_context_data(
+            invitations=invitations,
             invitation_rows=join_rows(
                 invitation_rows(
-                    context["invitations"],
+                    invitations,
                     org=self.org,
                     grantable=grantable,
                     csrf=csrf_input(self.request),
@@ -63,8 +64,9 @@ class InvitationListView(OrgAccessMixin, ListView):
             user_seats=user_seat_usage(self.org),
             blocked_reason=permissions.org_invite_blocked_reason(self.org),
             grantable_roles=grantable,
+            **paged,
+            **kwargs,
         )
-        return context
 
 
 class InvitationCreateView(OrgAccessMixin, FormView):

@@ -1,23 +1,23 @@
 """Reading an org's audit log: filters, keyset pages ("older" / "newer") and CSV rows.
 
 Pages are found by the (created_at, id) of the row they continue from, never by an
-OFFSET, so the last page of a million events costs what the first one does: one
-index range scan on (organization, -created_at, -id).
+OFFSET (organizations/keyset.py), so the oldest page of a million events costs what the
+newest one does: one index range scan on (organization, -created_at, -id).
 """
 
 import csv
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import connection
 from django.db.models import QuerySet
 
-from .expressions import RowCompare
+from .keyset import Keyset
 from .models import AuditEvent, Organization
 
 PAGE_SIZE = 50
+# The log's order, newest first; the index on (organization, -created_at, -id) serves it.
+ORDER = Keyset(AuditEvent, "-created_at", "-id")
 # The actions the portal records, offered as suggestions by the log's action filter.
 KNOWN_ACTIONS = (
     "device.register", "device.remove",
@@ -49,47 +49,6 @@ class Filters:
     until: date | None = None
 
 
-@dataclass(frozen=True)
-class Cursor:
-    """The position of one event in the log's order."""
-
-    created_at: datetime
-    pk: int
-
-    def encode(self) -> str:
-        micros = int(self.created_at.timestamp() * 1_000_000)
-        return f"{micros}-{self.pk}"
-
-    @classmethod
-    def decode(cls, value: str | None) -> "Cursor | None":
-        """The cursor `value` names, or None when it is missing or malformed."""
-        if not value or len(value) > 40:
-            return None
-        micros, _, pk = value.partition("-")
-        if not (micros.isdigit() and pk.isdigit()):
-            return None
-        try:
-            created_at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-        return cls(created_at=created_at, pk=int(pk))
-
-    @classmethod
-    def of(cls, event: AuditEvent) -> "Cursor":
-        return cls(created_at=event.created_at, pk=event.pk)
-
-
-@dataclass
-class Page:
-    events: list[AuditEvent]
-    older: Cursor | None
-    newer: Cursor | None
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.older is not None or self.newer is not None
-
-
 def filtered_events(org: Organization, filters: Filters) -> QuerySet[AuditEvent]:
     """The org's events that pass `filters`, newest first."""
     events = AuditEvent.objects.filter(organization=org)
@@ -102,75 +61,7 @@ def filtered_events(org: Organization, filters: Filters) -> QuerySet[AuditEvent]
     if filters.until:
         end = datetime.combine(filters.until + timedelta(days=1), time.min, UTC)
         events = events.filter(created_at__lt=end)
-    return events.order_by("-created_at", "-id")
-
-
-@contextmanager
-def _planned_for_its_values(filters: Filters):
-    """Plan an actor-filtered page for the actor it names (PostgreSQL).
-
-    Production prepares statements, and a prepared statement may run a generic plan
-    that does not see the actor. When one actor wrote nearly all of an org's events,
-    that plan guesses that any actor matches nearly every row and walks the log from
-    its newest end until a page is full: the whole log, for an actor with few events.
-    Planned for the actor it names, the page is a range of the actor index."""
-    if not filters.actor or connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET plan_cache_mode = force_custom_plan")
-        try:
-            yield
-        finally:
-            cursor.execute("RESET plan_cache_mode")  # the connection's own setting
-
-
-def events_from(
-    org: Organization,
-    filters: Filters = Filters(),
-    *,
-    before: Cursor | None = None,
-    after: Cursor | None = None,
-) -> QuerySet[AuditEvent]:
-    """The events passing `filters` just older than `before` (newest first) or just newer
-    than `after` (oldest first), or all of them newest first."""
-    events = filtered_events(org, filters).select_related(None)
-    if after is not None:
-        return events.filter(
-            RowCompare(("created_at", "id"), ">", (after.created_at, after.pk))
-        ).order_by("created_at", "id")
-    if before is not None:
-        return events.filter(RowCompare(("created_at", "id"), "<", (before.created_at, before.pk)))
-    return events
-
-
-def page_of_events(
-    org: Organization,
-    *,
-    filters: Filters = Filters(),
-    before: Cursor | None = None,
-    after: Cursor | None = None,
-    size: int = PAGE_SIZE,
-) -> Page:
-    """One page of events, newest first: those just older than `before`, those just newer
-    than `after`, or the newest. One query."""
-    with _planned_for_its_values(filters):
-        rows = list(events_from(org, filters, before=before, after=after)[: size + 1])
-    if after is not None:
-        more_newer = len(rows) > size
-        rows = rows[:size][::-1]
-        return Page(
-            events=rows,
-            older=Cursor.of(rows[-1]) if rows else None,
-            newer=Cursor.of(rows[0]) if rows and more_newer else None,
-        )
-    more_older = len(rows) > size
-    rows = rows[:size]
-    return Page(
-        events=rows,
-        older=Cursor.of(rows[-1]) if rows and more_older else None,
-        newer=Cursor.of(rows[0]) if rows and before is not None else None,
-    )
+    return ORDER.ordered(events)
 
 
 def _safe_cell(value: str) -> str:

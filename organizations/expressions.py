@@ -1,6 +1,8 @@
 """Subquery expressions that count an org's rows, shared by the seat arithmetic and the
-list pages: each keeps a page at one query however many rows it counts; and the row
-comparison keyset pages continue from."""
+list pages: each keeps a page at one query however many rows it counts; the row
+comparison keyset pages continue from; and a filter that writes its constants."""
+
+import re
 
 from django.db.models import BooleanField, Count, F, Func, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -65,3 +67,32 @@ class RowCompare(Func):
             params.extend(sql_params)
         half = len(sqls) // 2
         return f"({', '.join(sqls[:half])}) {self.op} ({', '.join(sqls[half:])})", params
+
+
+_CONSTANT = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+class InConstants(Func):
+    """`column IN ('a', 'b')` with the constants written into the statement, not bound.
+
+    A partial index whose condition names them (`... WHERE status IN ('pending',
+    'expired')`) serves a prepared statement's generic plan only when the statement's
+    text shows them: a bound parameter might be anything, so the planner cannot prove
+    the index covers the rows. The values are the code's own constants (letters,
+    digits, `_`, `.`, `-`), never input, which is checked.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, values):
+        values = tuple(str(value) for value in values)
+        if not values or not all(_CONSTANT.fullmatch(value) for value in values):
+            raise ValueError("InConstants takes plain constants of the code")
+        self.constants = values
+        super().__init__(F(column))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        written = ", ".join(f"'{value}'" for value in self.constants)
+        return f"{sql} IN ({written})", params

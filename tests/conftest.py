@@ -205,3 +205,26 @@ def captured_logs():
 
     with capture_logs() as logs:
         yield logs
+
+
+@pytest.fixture
+def prepared_statements():
+    """The test connection preparing every statement, as production does from a
+    statement's fifth run (server-side binding, see settings); the statements the
+    server holds prepared are read from `pg_prepared_statements`."""
+    from django.db import connection
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    driver = connection.connection
+    kept = driver.cursor_factory, driver.prepare_threshold
+    driver.cursor_factory, driver.prepare_threshold = ServerBindingCursor, 0
+
+    def held() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    yield held
+    driver.execute("DEALLOCATE ALL")
+    driver.cursor_factory, driver.prepare_threshold = kept

@@ -1,4 +1,7 @@
-"""Pieces the org views share: calling a service from a form and showing its refusal."""
+"""Pieces the org views share: calling a service from a form and showing its refusal,
+and the links of a list read a keyset page at a time."""
+
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,6 +13,7 @@ from django.views.generic import FormView
 from .. import selectors
 from ..errors import OrganizationError
 from ..forms import MemberPickForm
+from ..keyset import Keyset, Page
 from ..mixins import OrgAccessMixin, client_ip
 from ..models import Membership
 from ..rows import row_url  # noqa: F401 - where the list views took it from
@@ -82,6 +86,82 @@ def paginate(request, queryset, *, per_page: int = 50) -> dict:
         "paginator": paginator,
         "is_paginated": page_obj.has_other_pages(),
     }
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """One link of a keyset list's navigation; `url` None where it leads nowhere."""
+
+    testid: str
+    label: str
+    url: str | None
+
+
+class KeysetListMixin:
+    """A list read a keyset page at a time (organizations/keyset.py), with links to the
+    first, previous, next and last pages (`includes/keyset_pagination.html`).
+
+    `?after=` and `?before=` carry a cursor (`next_param` and `previous_param` may name
+    them after the list's order, as the audit log's "older" and "newer" do), and
+    `?page=last` asks for the last page. Any other `page` (an old bookmark of a page
+    number), or a malformed cursor, gives the first page. The links keep the request's
+    other parameters: a search and filters stay across pages.
+    """
+
+    keyset: Keyset
+    page_size = 50
+    next_param = "after"
+    previous_param = "before"
+    # The (name, label) of the links to the first, previous, next and last pages; the
+    # name also makes each link's test id, after `page_testid`.
+    page_link_labels = (
+        ("first", "« First"),
+        ("previous", "‹ Previous"),  # noqa: RUF001 - the pager's arrows
+        ("next", "Next ›"),  # noqa: RUF001 - the pager's arrows
+        ("last", "Last »"),
+    )
+    page_testid = "page"
+
+    def keyset_page(self, queryset) -> Page:
+        """The page of `queryset` the request asks for (one query, see `Keyset.page`)."""
+        query = self.request.GET
+        return self.keyset.page(
+            queryset,
+            after=query.get(self.next_param),
+            before=query.get(self.previous_param),
+            last=query.get("page") == "last",
+            size=self.page_size,
+        )
+
+    def page_links(self, page: Page) -> list[PageLink]:
+        """The first, previous, next and last links around `page`."""
+        kept = self.request.GET.copy()
+        for param in (self.next_param, self.previous_param, "page"):
+            kept.pop(param, None)
+
+        def url(**params) -> str:
+            query = kept.copy()
+            for key, value in params.items():
+                query[key] = value
+            encoded = query.urlencode()
+            return f"{self.request.path}?{encoded}" if encoded else self.request.path
+
+        previous, following = page.previous, page.next
+        urls = (
+            url() if previous else None,
+            url(**{self.previous_param: previous}) if previous else None,
+            url(**{self.next_param: following}) if following else None,
+            url(page="last") if following else None,
+        )
+        return [
+            PageLink(testid=f"{self.page_testid}-{name}", label=label, url=link)
+            for (name, label), link in zip(self.page_link_labels, urls, strict=True)
+        ]
+
+    def keyset_context(self, queryset) -> dict:
+        """`page` (its rows in `page.rows`) and `page_links` for the template."""
+        page = self.keyset_page(queryset)
+        return {"page": page, "page_links": self.page_links(page)}
 
 
 class GroupMembersView(OrgServiceFormView):

@@ -1,62 +1,72 @@
 """Members: the list, a member's role and name, removal, leaving, and the Roles page."""
 
+from contextlib import nullcontext
+
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
+
+from config.planning import planned_each_time
 
 from .. import hooks, permissions, rows, security, selectors, services
 from ..forms import ConfirmForm, MemberEditForm
 from ..mixins import OrgAccessMixin, client_ip, require_recent_password
 from ..models import Membership
 from ..permissions import Action
-from .base import OrgServiceFormView
+from .base import KeysetListMixin, OrgServiceFormView
 
 MEMBERS_PAGE_SIZE = 50
 MFA_FILTERS = {"missing": "Without MFA", "enabled": "With MFA"}
 
 
-class MemberListView(OrgAccessMixin, ListView):
-    """Everyone in the org with name, email, role, teams and joined date; searchable."""
+class MemberListView(KeysetListMixin, OrgAccessMixin, TemplateView):
+    """Everyone in the org with name, email, role, teams and joined date; searchable.
+    Read a keyset page at a time, by email: the last page costs what the first does."""
 
     template_name = "organizations/member_list.html"
-    context_object_name = "members"
-    paginate_by = MEMBERS_PAGE_SIZE
-
-    def get_queryset(self):
-        self.search = self.request.GET.get("q", "").strip()[:100]
-        # Who lacks MFA is for the owners, who set the security policy.
-        self.show_mfa = permissions.membership_allows(self.membership, Action.MANAGE_SECURITY)
-        mfa = self.request.GET.get("mfa", "")
-        self.mfa_filter = mfa if self.show_mfa and mfa in MFA_FILTERS else ""
-        return selectors.members_of(self.org, search=self.search, mfa=self.mfa_filter)
+    keyset = selectors.MEMBER_ORDER
+    page_size = MEMBERS_PAGE_SIZE
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        members = selectors.with_org(context["members"], self.org)
-        if self.show_mfa:
+        search = self.request.GET.get("q", "").strip()[:100]
+        # Who lacks MFA is for the owners, who set the security policy.
+        show_mfa = permissions.membership_allows(self.membership, Action.MANAGE_SECURITY)
+        mfa = self.request.GET.get("mfa", "")
+        mfa_filter = mfa if show_mfa and mfa in MFA_FILTERS else ""
+        found = selectors.members_of(self.org, search=search, mfa=mfa_filter)
+        # A search's best plan depends on the org's size and on the words: planned each
+        # time, never one prepared plan for all (see config/planning.py).
+        with planned_each_time() if search else nullcontext():
+            paged = self.keyset_context(found)
+            # Counted only when the page has rows: an empty page says so without a number.
+            member_count = found.count() if paged["page"].rows else 0
+        members = selectors.with_org(paged["page"].rows, self.org)
+        if show_mfa:
             selectors.mark_mfa(members)
-        context["member_rows"] = rows.join_rows(
-            rows.member_rows(
-                members,
-                org=self.org,
-                viewer=self.membership,
-                team_names=selectors.team_names_of(members),
-                show_mfa=self.show_mfa,
-                csrf=rows.csrf_input(self.request),
-                dates=rows.Dates(),
-            )
+        member_rows = rows.member_rows(
+            members,
+            org=self.org,
+            viewer=self.membership,
+            team_names=selectors.team_names_of(members),
+            show_mfa=show_mfa,
+            csrf=rows.csrf_input(self.request),
+            dates=rows.Dates(),
         )
-        context.update(
-            search=self.search,
-            show_mfa=self.show_mfa,
-            mfa_filter=self.mfa_filter,
+        return super().get_context_data(
+            members=members,
+            member_count=member_count,
+            member_rows=rows.join_rows(member_rows),
+            search=search,
+            show_mfa=show_mfa,
+            mfa_filter=mfa_filter,
             mfa_filters=MFA_FILTERS,
-            mfa_filter_label=MFA_FILTERS.get(self.mfa_filter, ""),
+            mfa_filter_label=MFA_FILTERS.get(mfa_filter, ""),
             mfa_required=security.requires_mfa(self.org),
             member_list_links=hooks.member_list_links(org=self.org, membership=self.membership),
+            **paged,
+            **kwargs,
         )
-        return context
 
 
 class MemberObjectMixin:

@@ -86,14 +86,212 @@ def test_members_search(client_for, org, owner):
     assert "No member matches" in response.content.decode()
 
 
-def test_members_page_paginates_by_50(client_for, org, owner):
-    for _ in range(55):
-        MembershipFactory(organization=org)
+@pytest.mark.needs_postgres
+@pytest.mark.parametrize("search", ["m99", "ada lovelace"])
+def test_member_search_reads_the_users_trigram_indexes(org, search):
+    """On PostgreSQL a search reads the trigram indexes of accounts' migration 0004, the
+    three fields in one BitmapOr (per word), not every user of the platform: the
+    indexes' expressions are exactly those Django's `icontains` writes."""
+    from organizations.selectors import members_of
+
+    from ..plans import generic_plan
+
+    MembershipFactory(organization=org)
+    found = members_of(org, search=search)
+    for query in (found.order_by(), found[:51]):  # the count, the page
+        plan = generic_plan(query, bitmap_scans_only=True)
+        assert "BitmapOr" in plan and "Seq Scan on accounts_user" not in plan, plan
+        for field in ("email", "first_name", "last_name"):
+            assert f"Bitmap Index Scan on accounts_user_{field}_upper_trgm" in plan, plan
+
+
+@pytest.mark.needs_postgres
+def test_a_member_search_is_planned_for_its_words_each_time(
+    client_for, org, owner, prepared_statements
+):
+    """The generic plan of a prepared search reads every member of a large org; a search
+    is planned for its org and words on every run (config/planning.py)."""
     client = client_for(owner)
+    for _ in range(2):
+        assert client.get(url("members", org)).status_code == 200
+        assert client.get(url("members", org), {"q": "example"}).status_code == 200
+    held = prepared_statements()
+    lists = [sql for sql in held if 'FROM "organizations_membership"' in sql]
+    assert lists, held  # the list itself is prepared
+    assert not [sql for sql in lists if "LIKE" in sql], lists
+    assert client.get(url("members", org), {"q": "example"}).context["member_count"] == 1
+    assert [sql for sql in prepared_statements() if "LIKE" in sql] == []
+
+
+# --- members page: keyset pages ------------------------------------------------------------
+
+
+@pytest.fixture
+def crowd(org):
+    """150 more members of `org`, created in another order than their emails'; four in
+    five are called "Searchable", every other one has two-factor authentication."""
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(
+            email=f"p{(i * 37) % 150:03d}.{i}@example.com",
+            first_name="Searchable" if i % 5 else f"Name{i}",
+            last_name=f"L{i}",
+        )
+        for i in range(150)
+    )
+    Membership.objects.bulk_create(Membership(organization=org, user=user) for user in users)
+    Authenticator.objects.bulk_create(
+        Authenticator(user=user, type=Authenticator.Type.TOTP, data={}) for user in users[1::2]
+    )
+    return users
+
+
+def emails_in_order(org, **filters):
+    found = Membership.objects.filter(organization=org, **filters).order_by("user__email")
+    return list(found.values_list("user__email", flat=True))
+
+
+def walk(client, org, step, params, django_assert_max_num_queries):
+    """Every page from `params` on, following the `step` ("next" or "previous") link; the
+    emails of each page, and the last response."""
+    pages = []
+    while True:
+        with django_assert_max_num_queries(10):
+            response = client.get(url("members", org), params)
+        assert response.status_code == 200
+        pages.append([m.user.email for m in response.context["members"]])
+        cursor = getattr(response.context["page"], step)
+        if cursor is None:
+            return pages, response
+        kept = {key: value for key, value in params.items() if key in ("q", "mfa")}
+        params = {**kept, ("after" if step == "next" else "before"): cursor}
+
+
+@pytest.mark.parametrize(
+    ("params", "filters"),
+    [
+        ({}, {}),
+        ({"q": "searchable"}, {"user__first_name": "Searchable"}),
+        ({"mfa": "enabled"}, {"user__authenticator__isnull": False}),
+        ({"mfa": "missing", "q": "example"}, {"user__authenticator__isnull": True}),
+    ],
+)
+def test_pages_walk_every_member_once_in_order_both_ways(
+    client_for, org, owner, crowd, django_assert_max_num_queries, params, filters
+):
+    expected = emails_in_order(org, **filters)
+    assert len(expected) > 70  # two pages at least
+    client = client_for(owner)
+    forward, last = walk(client, org, "next", params, django_assert_max_num_queries)
+    assert [email for page in forward for email in page] == expected
+    assert all(len(page) == 50 for page in forward[:-1])
+    assert last.context["member_count"] == len(expected)
+    backward, first = walk(
+        client, org, "previous", {**params, "page": "last"}, django_assert_max_num_queries
+    )
+    assert [email for page in reversed(backward) for email in page] == expected
+    assert backward[0] == expected[-50:]
+    text = first.content.decode()
+    assert f"{len(expected)} members" in text
+    # The links keep the search and the filter.
+    for key, value in params.items():
+        assert f"{key}={value}" in text
+
+
+def test_first_previous_next_and_last_links(client_for, org, owner, crowd):
+    client = client_for(owner)
+    everyone = emails_in_order(org)
     first = client.get(url("members", org))
-    assert len(first.context["members"]) == 50
-    assert first.context["paginator"].num_pages == 2
-    assert len(client.get(url("members", org), {"page": 2}).context["members"]) == 6
+    text = first.content.decode()
+    assert 'data-testid="page-next"' in text and 'data-testid="page-last"' in text
+    assert 'data-testid="page-first"' not in text and 'data-testid="page-previous"' not in text
+    assert "151 members" in text
+    last = client.get(url("members", org), {"page": "last"})
+    assert [m.user.email for m in last.context["members"]] == everyone[-50:]
+    text = last.content.decode()
+    assert 'data-testid="page-next"' not in text and 'data-testid="page-last"' not in text
+    first_link = url("members", org)
+    assert f'href="{first_link}" data-testid="page-first"' in text
+    # Small orgs show no page links at all.
+    Membership.objects.filter(organization=org).exclude(user=owner).delete()
+    assert "pagination" not in client.get(url("members", org)).content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"after": "garbage"},
+        {"before": "garbage"},
+        {"after": "eyJhIjoxfQ"},  # JSON of the wrong shape
+        {"before": "WyJceDAwIl0"},
+        {"after": "A" * 5000},
+        {"after": "%00"},
+        {"page": "2"},  # a page number bookmarked before pages had cursors
+        {"page": "1"},
+        {"page": "999999"},
+        {"page": "x"},
+        {"page": ["last", "2"]},
+    ],
+)
+def test_malformed_cursors_and_old_page_numbers_give_the_first_page(
+    client_for, org, owner, crowd, params
+):
+    response = client_for(owner).get(url("members", org), params)
+    assert response.status_code == 200
+    assert [m.user.email for m in response.context["members"]] == emails_in_order(org)[:50]
+
+
+def test_a_cursor_past_the_end_gives_the_last_page(client_for, org, owner, crowd):
+    from organizations.selectors import MEMBER_ORDER
+
+    client = client_for(owner)
+    last = client.get(url("members", org), {"page": "last"})
+    final_row = last.context["members"][-1]
+    stale = MEMBER_ORDER.cursor(final_row)
+    final_row.user.delete()  # the member the cursor named, and everything after it, left
+    response = client.get(url("members", org), {"after": stale})
+    assert [m.user.email for m in response.context["members"]] == emails_in_order(org)[-50:]
+
+
+def test_member_names_with_html_stay_text_on_every_page(client_for, org, owner, crowd):
+    payload = '<script>alert("x")</script>'
+    user = crowd[0]
+    user.first_name, user.last_name = payload, "<b>bold</b>"
+    user.save()
+    client = client_for(owner)
+    for params in ({"page": "last"}, {}, {"q": payload}, {"q": "Name"}):
+        text = client.get(url("members", org), params).content.decode()
+        assert payload not in text and "<b>bold</b>" not in text
+    found = client.get(url("members", org), {"q": "<script>"})
+    assert [m.user for m in found.context["members"]] == [user]
+    assert escape(payload) in found.content.decode()
+
+
+def test_member_pages_cost_the_same_queries_for_1_or_60_members(
+    client_for, org, owner, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(owner)
+
+    def queries(**params):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url("members", org), params)
+        assert response.status_code == 200
+        return len(captured), response
+
+    alone, _ = queries()
+    alone_last, _ = queries(page="last")
+    for i in range(59):
+        MembershipFactory(organization=org, user=UserFactory(email=f"m{i:02d}@example.com"))
+    crowded, first = queries()
+    assert crowded == alone and queries(page="last")[0] == alone_last
+    assert queries(after=first.context["page"].next)[0] == crowded
+    assert queries(q="m", mfa="missing")[0] <= crowded
+    assert crowded <= 10
 
 
 # --- change role and name -----------------------------------------------------------------

@@ -68,7 +68,7 @@ def test_audit_log_queries_do_not_grow(client_for, org, owner, django_assert_max
     client = client_for(owner)
     url = reverse("organizations:audit", args=[org.name])
     first = client.get(url)
-    older = first.context["page"].older.encode()
+    older = first.context["page"].next
     with django_assert_max_num_queries(MAX_QUERIES):
         response = client.get(url, {"before": older})
     assert len(response.context["events"]) == 50
@@ -93,7 +93,7 @@ def test_members_page_queries_do_not_grow(client_for, org, owner, django_assert_
     assert few == many
     assert len(response.context["members"]) == 50
     searched, _ = _members_page_queries(client, org, django_assert_max_num_queries, q="bulk1")
-    assert searched.context["paginator"].count == 111  # bulk1, bulk10-19, bulk100-199
+    assert searched.context["member_count"] == 111  # bulk1, bulk10-19, bulk100-199
 
 
 def test_teams_page_queries_do_not_grow(client_for, org, owner, django_assert_max_num_queries):
