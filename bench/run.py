@@ -262,6 +262,7 @@ def pages(names: dict) -> list[tuple[str, str, str]]:
 
     oldest = ORDER.cursor(names["oldest"])
     deep = max(0, min(40, (SIZES["groups"] - 1) // 10 - 1))  # a group 40 levels down
+    deepest = max(0, (SIZES["groups"] - 4) // 10)  # the end of the fourth chain
     return [
         ("owner", "dashboard (10k members)", "/o/big/"),
         ("owner", "members page 1", "/o/big/members/"),
@@ -280,6 +281,8 @@ def pages(names: dict) -> list[tuple[str, str, str]]:
         ("owner", "children, top level", "/o/reseller/children/"),
         ("owner", "children, a deep subtree", f"/o/reseller/children/?under=g{deep}-3"),
         ("owner", "children, search", "/o/reseller/children/?q=Group+7"),
+        ("owner", "children, the deepest subtree", f"/o/reseller/children/?under=g{deepest}-3"),
+        ("owner", "children, search below a group", "/o/g0-3/children/?q=Group+7"),
         ("many", "dashboard, user in many orgs", "/o/big/"),
         ("many", "your organizations", "/orgs/"),
         ("many", "your organizations, search", "/orgs/?q=Org+00042"),

@@ -4,7 +4,7 @@ import re
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower, Upper
+from django.db.models.functions import Concat, Lower, Upper
 from django.utils.crypto import get_random_string
 from solo.models import SingletonModel
 
@@ -24,6 +24,20 @@ PUBLIC_ID_PATTERN = re.compile(r"org_[A-Za-z0-9]{16}")
 def generate_public_id() -> str:
     """`org_` and 16 random letters and digits, like Auth0's organization ids."""
     return PUBLIC_ID_PREFIX + get_random_string(16, PUBLIC_ID_ALPHABET)
+
+
+class TreeRootField(models.ForeignKey):
+    """The standard org at the top of a child org's tree (None for a standard org).
+
+    Taken from the parent whenever a row is inserted, by `save()` and `bulk_create()`
+    alike (as `auto_now_add` is), so that no way of creating a child can leave it out.
+    A parent is set once, when the child is created, so the root never changes either.
+    """
+
+    def pre_save(self, model_instance, add):
+        if add and model_instance.parent_id is not None:
+            setattr(model_instance, self.attname, model_instance.parent.tree_root_id)
+        return super().pre_save(model_instance, add)
 
 
 class Organization(models.Model):
@@ -69,6 +83,21 @@ class Organization(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STANDARD)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    # A search of a whole tree (the children page of a standard org) is one indexed
+    # equality on `root` instead of a walk down every level: chains of groups may be a
+    # thousand deep, which rules out a stored path of ancestors.
+    root = TreeRootField(
+        "self", null=True, blank=True, editable=False, on_delete=models.CASCADE, related_name="+"
+    )
+    # What the children page's search matches a word against: both names, upper-cased
+    # by the database as `icontains` does, one space apart (a searched word has none, so
+    # it never matches across the two). Stored, so that a search reads one column a row
+    # instead of upper-casing two for every word.
+    search_names = models.GeneratedField(
+        expression=Concat(Upper("display_name"), models.Value(" "), Upper("name")),
+        output_field=models.TextField(),
+        db_persist=True,
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     is_reseller = models.BooleanField(
@@ -131,10 +160,21 @@ class Organization(models.Model):
                 | (~Q(kind="standard") & Q(parent__isnull=False)),
                 name="org_parent_matches_kind",
             ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True, root__isnull=True)
+                | Q(parent__isnull=False, root__isnull=False),
+                name="org_root_with_parent",
+            ),
         ]
 
     def __str__(self):
         return f"{self.display_name} ({self.name})"
+
+    @property
+    def tree_root_id(self) -> int:
+        """The id of the standard org at the top of this org's tree: its own for a
+        standard org, and the `root` of each of its children."""
+        return self.root_id or self.pk
 
     @property
     def is_active(self) -> bool:

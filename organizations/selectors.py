@@ -7,15 +7,11 @@ from functools import cache
 from allauth.account.models import EmailAddress
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import (
-    F,
-    Q,
-    QuerySet,
-)
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from . import hooks, statements
+from . import hooks, statements, tree
 from .actors import is_machine
 from .expressions import count_of as _count_of
 from .expressions import group_allotment as _group_allotment
@@ -209,7 +205,7 @@ def ancestor_ids_sql(org: Organization) -> RawSQL:
     table = Organization._meta.db_table
     if connection.vendor == "postgresql":
         step = f"SELECT o.parent_id FROM {table} o WHERE o.id = up.id AND o.parent_id IS NOT NULL"
-        recursive = f"SELECT step.parent_id FROM up {_lateral(step)}"
+        recursive = f"SELECT step.parent_id FROM up {tree.lateral(step)}"
     else:
         recursive = (
             f"SELECT o.parent_id FROM {table} o JOIN up ON o.id = up.id"
@@ -253,17 +249,8 @@ def descendants_by_level(org: Organization) -> list[list[Organization]]:
     return levels
 
 
-# What a row of the children page reads of an org; the rest (metadata, branding) stays
-# in the database.
-CHILD_ROW_FIELDS = (
-    "id",
-    "name",
-    "display_name",
-    "kind",
-    "parent_id",
-    "user_seat_limit",
-    "device_seat_limit",
-)
+# What a row of the children page reads of an org.
+CHILD_ROW_FIELDS = tree.ROW_FIELDS
 
 
 @cache
@@ -277,17 +264,8 @@ def _child_row_annotations() -> dict:
         "groups_user_allotment": _group_allotment("user_seat_limit"),
         "groups_device_allotment": _group_allotment("device_seat_limit"),
         "parent_name": F("parent__name"),
+        "total": Window(Count("*")),
     }
-
-
-def _annotate_child_rows(orgs: QuerySet[Organization]) -> QuerySet[Organization]:
-    """Rows of the children page: counts and allotments as subqueries, so that a page
-    costs one query however large the tree (and `add_held_seats` one more)."""
-    return (
-        orgs.only(*CHILD_ROW_FIELDS)
-        .annotate(**_child_row_annotations())
-        .order_by("kind", "display_name", "name")
-    )
 
 
 def add_held_seats(orgs) -> None:
@@ -299,72 +277,42 @@ def add_held_seats(orgs) -> None:
         org.held_user_seats = held[org.pk]
 
 
-def _lateral(step: str) -> str:
-    """The recursive step of a tree walk on PostgreSQL: a LATERAL subquery kept apart by
-    OFFSET 0, so that each level is an index lookup per row. As a plain join the
-    planner hash-joins a scan of the whole table on every level of depth (25 ms at
-    depth 100, growing with the table)."""
-    return f"CROSS JOIN LATERAL ({step} OFFSET 0) step"
-
-
 def descendant_ids_sql(org: Organization) -> RawSQL:
     """Ids of every org below `org`, found by one recursive query (PostgreSQL, SQLite)."""
-    table = Organization._meta.db_table
-    if connection.vendor == "postgresql":
-        step = f"SELECT child.id FROM {table} child WHERE child.parent_id = below.id"
-        recursive = f"SELECT step.id FROM below {_lateral(step)}"
-    else:
-        recursive = f"SELECT child.id FROM {table} child JOIN below ON child.parent_id = below.id"
-    return RawSQL(
-        f"WITH RECURSIVE below(id) AS ("
-        f" SELECT id FROM {table} WHERE parent_id = %s UNION {recursive}"
-        f") SELECT id FROM below",
-        [org.pk],
-    )
+    return RawSQL(tree.walk_down_sql(), [org.pk])
 
 
 def child_rows(
     org: Organization, *, under: Organization | None = None, search: str = ""
-) -> QuerySet[Organization]:
+) -> tree.ChildRows:
     """One level of `org`'s tree (its children, or those of the descendant `under`), or,
-    with `search`, every descendant whose name matches, wherever it sits."""
+    with `search`, every descendant whose display name or name contains each word,
+    wherever it sits; read a page at a time, one statement a page (`tree.ChildRows`)."""
+    return tree.ChildRows(org, under=under, search=search)
+
+
+def child_rows_orm(
+    org: Organization, *, under: Organization | None = None, search: str = ""
+) -> QuerySet[Organization]:
+    """`child_rows` as a queryset that walks the tree and matches each name as it is:
+    the reference the statements are tested against."""
     if search:
         rows = Organization.objects.filter(pk__in=descendant_ids_sql(org))
-        for word in search.split()[:5]:
+        for word in search.split()[: tree.SEARCH_WORDS]:
             rows = rows.filter(Q(display_name__icontains=word) | Q(name__icontains=word))
     else:
         rows = Organization.objects.filter(parent=under or org)
-    return _annotate_child_rows(rows)
-
-
-def path_below(org: Organization, name: str) -> list[Organization] | None:
-    """The orgs from just below `org` down to the org called `name`, for the subtree's
-    breadcrumb; None unless that org sits below `org`. One recursive query that walks
-    up from the named org, however deep it sits and however large the tree."""
-    table = Organization._meta.db_table
-    if connection.vendor == "postgresql":
-        step = f"SELECT o.id, o.parent_id FROM {table} o WHERE o.id = up.parent_id"
-        recursive = f"SELECT step.id, step.parent_id FROM up {_lateral(step)}"
-    else:
-        recursive = f"SELECT o.id, o.parent_id FROM {table} o JOIN up ON o.id = up.parent_id"
-    up = RawSQL(
-        f"WITH RECURSIVE up(id, parent_id) AS ("
-        f" SELECT id, parent_id FROM {table} WHERE name = %s AND id <> %s"
-        f" UNION {recursive} WHERE up.parent_id <> %s"
-        f") SELECT id FROM up",
-        [name, org.pk, org.pk],
+    return (
+        rows.only(*CHILD_ROW_FIELDS)
+        .annotate(**_child_row_annotations())
+        .order_by("kind", "display_name", "name")
     )
-    found = {
-        row.pk: row
-        for row in Organization.objects.filter(pk__in=up).only("name", "display_name", "parent_id")
-    }
-    node = next((row for row in found.values() if row.name == name), None)
-    path, current = [], node
-    while current is not None:
-        path.append(current)
-        current = found.get(current.parent_id)
-    path.reverse()
-    return path if path and path[0].parent_id == org.pk else None
+
+
+def path_below(org: Organization, name: str) -> list[tree.PathNode] | None:
+    """The orgs from just below `org` down to the org called `name`, for the subtree's
+    breadcrumb; None unless that org sits below `org` (`tree.path_below`)."""
+    return tree.path_below(org, name)
 
 
 def devices_for(org: Organization) -> QuerySet[Device]:

@@ -85,6 +85,10 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
                 creator=created_by, display_name=display_name, name=name
             )
         if kwargs:
+            if kwargs.get("parent") is not None:
+                # Made a child after the fact: it joins its parent's tree, as a child
+                # created through the services does.
+                kwargs.setdefault("root_id", kwargs["parent"].tree_root_id)
             Organization.objects.filter(pk=org.pk).update(**kwargs)
             org.refresh_from_db()
         return org

@@ -74,6 +74,7 @@ def create_child_organization(
         name=(name or suggest_org_name(display_name)).strip(),
         kind=kind,
         parent=parent,
+        root_id=parent.tree_root_id,
         status=Organization.Status.ACTIVE,
         created_by=acting_user(creator),
         user_seat_limit=user_seats,

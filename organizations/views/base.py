@@ -54,6 +54,29 @@ class OrgServiceFormView(OrgAccessMixin, FormView):
         return redirect(self.get_success_url())
 
 
+class CountedPaginator(Paginator):
+    """Pages of a queryset each of whose rows carries `total`, the length of the whole
+    list (a window `COUNT(*) OVER ()`): the page and the count come in one query, where
+    Django's paginator runs the list's query twice, COUNT first. A page with no row (past
+    the end of the list) asks for the count on its own, as Django's does, to say so."""
+
+    def page(self, number):
+        if self.orphans or "count" in self.__dict__:
+            return super().page(number)
+        try:
+            index = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)  # Django's own answer to a page that is no number
+        if index < 1:
+            return super().page(number)
+        bottom = (index - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page])
+        if not rows and index > 1:
+            return super().page(number)
+        self.count = rows[0].total if rows else 0
+        return self._get_page(rows, self.validate_number(index), self)
+
+
 def paginate(request, queryset, *, per_page: int = 50) -> dict:
     """The context `includes/pagination.html` reads, for a list shown beside a form."""
     paginator = Paginator(queryset, per_page)

@@ -13,9 +13,12 @@ from ..forms import ChildOrganizationForm, SeatsForm
 from ..mixins import OrgAccessMixin, client_ip
 from ..models import Organization
 from ..permissions import Action, can_change_customer_pool
-from .base import OrgServiceFormView
+from .base import CountedPaginator, OrgServiceFormView
 
 CHILDREN_PAGE_SIZE = 50
+# A subtree's breadcrumb shows the top group and the nearest ancestors: a chain of groups
+# may be a thousand deep, and its full path would outweigh the page.
+BREADCRUMB_TOP, BREADCRUMB_NEAR = 1, 4
 
 
 class ChildOrganizationListView(OrgAccessMixin, ListView):
@@ -26,6 +29,7 @@ class ChildOrganizationListView(OrgAccessMixin, ListView):
     template_name = "organizations/children_list.html"
     context_object_name = "children"
     paginate_by = CHILDREN_PAGE_SIZE
+    paginator_class = CountedPaginator
 
     def get_queryset(self):
         self.search = self.request.GET.get("q", "").strip()[:100]
@@ -53,9 +57,18 @@ class ChildOrganizationListView(OrgAccessMixin, ListView):
             search=self.search,
             under=self.under,
             path=self.path,
+            crumbs=breadcrumb(self.path),
+            crumbs_left_out=max(len(self.path) - BREADCRUMB_TOP - BREADCRUMB_NEAR, 0),
             seat_usage=seats.all_usage(self.org),
         )
         return context
+
+
+def breadcrumb(path: list[Organization]) -> list[Organization | None]:
+    """The orgs of `path` the breadcrumb links to, None where it leaves some out."""
+    if len(path) <= BREADCRUMB_TOP + BREADCRUMB_NEAR + 1:
+        return path
+    return [*path[:BREADCRUMB_TOP], None, *path[-BREADCRUMB_NEAR:]]
 
 
 class ChildOrganizationCreateView(OrgServiceFormView):

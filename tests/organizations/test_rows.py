@@ -287,8 +287,8 @@ def test_child_rows_are_the_html_the_template_rendered(tree, search, under, may_
 
 
 def test_the_children_annotations_are_built_once_and_serve_every_query(tree):
-    first = list(selectors.child_rows(tree))
-    again = list(selectors.child_rows(tree, search="g"))
+    first = list(selectors.child_rows_orm(tree))
+    again = list(selectors.child_rows_orm(tree, search="g"))
     assert selectors._child_row_annotations() is selectors._child_row_annotations()
     assert {c.name: c.member_count for c in first} == {"c1": 1, "g1": 1}
     assert {c.name: c.child_count for c in again} == {"g1": 1, "g2": 1, "g3": 0}
