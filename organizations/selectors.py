@@ -435,7 +435,7 @@ def structure_tree(org: Organization) -> TreeNode:
     units = list(OrganizationalUnit.objects.filter(organization=org).order_by("name"))
     workspaces = list(
         Workspace.objects.filter(organization=org)
-        .annotate(member_count=_count_of(Workspace.members.through, "workspace"))
+        .annotate(member_count=Count("members"))
         .order_by("name")
     )
     root = TreeNode(unit=None, depth=-1)
