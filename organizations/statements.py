@@ -158,6 +158,39 @@ def team_names(membership_ids: list[int]) -> list[tuple[int, str]]:
         return cursor.fetchall()
 
 
+def _first_teams_statement(size: int):
+    """(sql, team columns) of an org's first `size` teams with their member counts."""
+    key = ("first_teams", USING, size)
+    if key not in _statements:
+        t = Columns(Team, "t", using=USING)
+        quote = connections[USING].ops.quote_name
+        through = Team.members.through._meta
+        team_column = quote(through.get_field("team").column)
+        sql = (
+            f"SELECT {t.sql()}, (SELECT COUNT(*) FROM {quote(through.db_table)} tm"
+            f" WHERE tm.{team_column} = {t.column('id')}) FROM {t.table()}"
+            f" WHERE {t.column('organization')} = %s"
+            f" ORDER BY {t.column('is_default')} DESC, {t.column('name')} ASC LIMIT {int(size)}"
+        )
+        _statements[key] = (sql, t)
+    return _statements[key]
+
+
+def first_teams(org, size: int) -> list[Team]:
+    """The org's first `size` teams, default first then by name, each with its
+    `member_count`: the dashboard's list, as `selectors.teams_with_counts` orders it."""
+    sql, t = _first_teams_statement(size)
+    with connections[USING].cursor() as cursor:
+        cursor.execute(sql, [org.pk])
+        rows = cursor.fetchall()
+    teams = []
+    for row in rows:
+        team = t.load(row)
+        team.member_count = row[-1]
+        teams.append(team)
+    return teams
+
+
 def _mfa_users_statement() -> tuple[str, str]:
     """(head, tail) of the statement naming which users have MFA; their ids go between."""
     key = ("mfa_users", USING)

@@ -128,7 +128,7 @@ class OrganizationDashboardView(OrgAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         seat_usage = seats.all_usage(self.org)
-        teams = list(selectors.teams_with_counts(self.org)[: self.teams_shown + 1])
+        teams = selectors.first_teams(self.org, self.teams_shown + 1)
         context.update(
             member_count=seat_usage[seats.USERS].own,
             seat_usage=seat_usage,

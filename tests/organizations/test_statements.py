@@ -155,3 +155,23 @@ def test_users_with_mfa_names_only_those_with_an_mfa_authenticator(org):
     assert statements.users_with_mfa(ids) == expected
     assert with_totp.pk in expected and without.pk not in expected
     assert statements.users_with_mfa(set()) == set()
+
+
+def test_the_first_teams_come_with_their_counts_as_the_queryset_gives(org):
+    members = [MembershipFactory(organization=org) for _ in range(3)]
+    Team.objects.create(organization=org, name="Zeta <b>").members.add(*members)
+    Team.objects.create(organization=org, name="alpha")
+    Team.objects.create(organization=org, name="Beta").members.add(members[0])
+    other = OrganizationFactory(name="elsewhere")
+    Team.objects.create(organization=other, name="Aardvark").members.add(
+        MembershipFactory(organization=other)
+    )
+    for size in (1, 3, 10):
+        fast = selectors.first_teams(org, size)
+        slow = list(selectors.teams_with_counts(org)[:size])
+        assert [(t.pk, t.name, t.member_count) for t in fast] == [
+            (t.pk, t.name, t.member_count) for t in slow
+        ]
+        for a, b in zip(fast, slow, strict=True):
+            assert field_values(a) == field_values(b)
+    assert len(selectors.first_teams(org, 10)) == 4  # the default team and three
